@@ -1,0 +1,114 @@
+//! Command-line surface: clap definitions and the glue from each command to
+//! the library. Output formatting for the terminal lives here too.
+
+mod model;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use rehearse::audio::AudioError;
+use rehearse::transcribe::ModelError;
+
+/// An offline, voice-driven mock-interview coach.
+#[derive(Debug, Parser)]
+#[command(
+    name = "rehearse",
+    version,
+    about,
+    after_help = "Examples:\n  rehearse model list\n  rehearse model import ~/faster-whisper-tiny.en\n  rehearse model fetch tiny.en\n  rehearse model verify"
+)]
+pub struct Cli {
+    /// Whisper model file (ggml .bin); overrides $REHEARSE_MODEL and models/.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub model: Option<PathBuf>,
+    /// Machine-readable JSON on stdout.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Print only results and errors.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Import, download, list and check Whisper models.
+    #[command(subcommand)]
+    Model(model::ModelCommand),
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let out = Output {
+        json: cli.json,
+        quiet: cli.quiet,
+    };
+    match cli.command {
+        Command::Model(cmd) => model::run(cmd, cli.model.as_deref(), &out),
+    }
+}
+
+/// How to print.
+#[derive(Debug, Clone, Copy)]
+pub struct Output {
+    /// JSON on stdout.
+    pub json: bool,
+    /// No progress or chatter.
+    pub quiet: bool,
+}
+
+impl Output {
+    /// A progress bar on stderr, hidden when quiet or not a terminal.
+    pub fn progress(&self, len: u64, what: &str, bytes: bool) -> ProgressBar {
+        let bar = ProgressBar::new(len);
+        if self.quiet || !std::io::stderr().is_terminal() {
+            bar.set_draw_target(ProgressDrawTarget::hidden());
+        }
+        let template = if bytes {
+            "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}"
+        } else {
+            "{msg} [{bar:30}] {percent}% {eta}"
+        };
+        if let Ok(style) = ProgressStyle::with_template(template) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_message(what.to_string());
+        bar
+    }
+
+    /// Prints a status line on stderr unless quiet.
+    pub fn note(&self, line: impl std::fmt::Display) {
+        if !self.quiet {
+            eprintln!("{line}");
+        }
+    }
+}
+
+/// 2 for usage and input errors (a bad file, a missing model), 1 for
+/// runtime failures, 130 when interrupted.
+pub fn exit_code(err: &anyhow::Error) -> u8 {
+    for cause in err.chain() {
+        if let Some(e) = cause.downcast_ref::<ModelError>() {
+            return match e {
+                ModelError::Download(_)
+                | ModelError::Checksum { .. }
+                | ModelError::Write { .. }
+                | ModelError::Transcribe(_) => 1,
+                _ => 2,
+            };
+        }
+        if let Some(e) = cause.downcast_ref::<AudioError>() {
+            return match e {
+                AudioError::Write { .. } | AudioError::Resample { .. } => 1,
+                _ => 2,
+            };
+        }
+    }
+    1
+}

@@ -1,0 +1,9 @@
+//! rehearse: an offline, voice-driven mock-interview coach.
+//!
+//! The library holds everything; `main.rs` only parses arguments, calls in
+//! here and prints errors. See ARCHITECTURE.md for the codemap.
+
+pub mod analysis;
+pub mod audio;
+pub mod speech;
+pub mod transcribe;

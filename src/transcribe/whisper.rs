@@ -1,0 +1,219 @@
+//! The whisper-rs engine behind [`Transcriber`](super::Transcriber).
+
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters};
+
+use super::{ModelError, Transcriber, Transcript, Word, ggml};
+
+/// Decoding settings.
+#[derive(Debug, Clone)]
+pub struct WhisperOptions {
+    /// CPU threads (2 by default: the common laptop budget with audio running).
+    pub threads: usize,
+    /// Beam size; 1 means greedy decoding.
+    pub beam_size: usize,
+    /// Text that primes the decoder (style and vocabulary), if any.
+    pub initial_prompt: Option<String>,
+}
+
+impl Default for WhisperOptions {
+    fn default() -> Self {
+        WhisperOptions {
+            threads: 2,
+            beam_size: 1,
+            initial_prompt: None,
+        }
+    }
+}
+
+/// A loaded Whisper model.
+pub struct Whisper {
+    ctx: WhisperContext,
+    path: PathBuf,
+    options: WhisperOptions,
+}
+
+impl std::fmt::Debug for Whisper {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Whisper").field("path", &self.path).finish()
+    }
+}
+
+static QUIET: Once = Once::new();
+
+impl Whisper {
+    /// Checks the file's structure, then loads it into whisper.cpp.
+    pub fn load(path: &Path, options: WhisperOptions) -> Result<Whisper, ModelError> {
+        ggml::inspect(path).map_err(|e| e.in_file(path))?;
+        // With no log backend feature, the hooks drop whisper.cpp's and ggml's logging.
+        QUIET.call_once(whisper_rs::install_logging_hooks);
+        let mut params = WhisperContextParameters::default();
+        params.use_gpu(false);
+        let ctx = WhisperContext::new_with_params(path, params).map_err(|_| ModelError::Load {
+            path: path.to_path_buf(),
+        })?;
+        Ok(Whisper {
+            ctx,
+            path: path.to_path_buf(),
+            options,
+        })
+    }
+
+    /// The model file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn params(&self) -> FullParams<'_, '_> {
+        let strategy = if self.options.beam_size > 1 {
+            SamplingStrategy::BeamSearch {
+                beam_size: self.options.beam_size as i32,
+                patience: -1.0,
+            }
+        } else {
+            SamplingStrategy::Greedy { best_of: 1 }
+        };
+        let mut p = FullParams::new(strategy);
+        p.set_n_threads(self.options.threads.max(1) as i32);
+        p.set_language(Some("en"));
+        p.set_translate(false);
+        p.set_no_context(true);
+        p.set_token_timestamps(true);
+        p.set_print_special(false);
+        p.set_print_progress(false);
+        p.set_print_realtime(false);
+        p.set_print_timestamps(false);
+        p.set_suppress_blank(true);
+        if let Some(prompt) = &self.options.initial_prompt {
+            p.set_initial_prompt(prompt);
+        }
+        p
+    }
+}
+
+impl Transcriber for Whisper {
+    fn transcribe(&mut self, samples: &[f32], offset_s: f64) -> Result<Transcript, ModelError> {
+        if samples.is_empty() {
+            return Ok(Transcript::default());
+        }
+        let mut state = self
+            .ctx
+            .create_state()
+            .map_err(|e| ModelError::Transcribe(e.to_string()))?;
+        state
+            .full(self.params(), samples)
+            .map_err(|e| ModelError::Transcribe(e.to_string()))?;
+        let eot = self.ctx.token_eot();
+        let mut assembler = WordAssembler::default();
+        for segment in state.as_iter() {
+            for i in 0..segment.n_tokens() {
+                let Some(token) = segment.get_token(i) else {
+                    continue;
+                };
+                if token.token_id() >= eot {
+                    continue; // special and timestamp tokens
+                }
+                let data = token.token_data();
+                let bytes = token.to_bytes().unwrap_or_default();
+                assembler.push(
+                    bytes,
+                    offset_s + data.t0 as f64 / 100.0,
+                    offset_s + data.t1 as f64 / 100.0,
+                    token.token_probability(),
+                );
+            }
+            assembler.segment_break();
+        }
+        Ok(Transcript::from_words(assembler.finish()))
+    }
+}
+
+/// Joins sub-word tokens into words: a token that starts with a space starts a
+/// new word; bytes are joined before UTF-8 decoding so split characters survive.
+#[derive(Default)]
+struct WordAssembler {
+    words: Vec<Word>,
+    bytes: Vec<u8>,
+    start: f64,
+    end: f64,
+    probs: Vec<f32>,
+}
+
+impl WordAssembler {
+    fn push(&mut self, token: &[u8], t0: f64, t1: f64, p: f32) {
+        if token.is_empty() {
+            return;
+        }
+        let starts_word = token[0] == b' ';
+        let is_punct = token.iter().all(|b| b.is_ascii_punctuation());
+        if starts_word && !self.bytes.is_empty() {
+            self.flush();
+        }
+        if self.bytes.is_empty() {
+            self.start = t0;
+        }
+        self.bytes.extend_from_slice(token);
+        if !is_punct || self.probs.is_empty() {
+            self.end = t1.max(self.start);
+            self.probs.push(p);
+        }
+    }
+
+    fn segment_break(&mut self) {
+        self.flush();
+    }
+
+    fn flush(&mut self) {
+        let text = String::from_utf8_lossy(&self.bytes).trim().to_string();
+        if !text.is_empty() {
+            let probability = if self.probs.is_empty() {
+                0.0
+            } else {
+                self.probs.iter().sum::<f32>() / self.probs.len() as f32
+            };
+            // A lone punctuation word belongs to the previous word.
+            if text.chars().all(|c| c.is_ascii_punctuation()) {
+                if let Some(last) = self.words.last_mut() {
+                    last.word.push_str(&text);
+                }
+            } else {
+                self.words.push(Word {
+                    word: text,
+                    start_s: self.start,
+                    end_s: self.end,
+                    probability,
+                });
+            }
+        }
+        self.bytes.clear();
+        self.probs.clear();
+    }
+
+    fn finish(mut self) -> Vec<Word> {
+        self.flush();
+        self.words
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_join_into_words_with_punctuation() {
+        let mut a = WordAssembler::default();
+        a.push(b" Hel", 0.0, 0.2, 0.9);
+        a.push(b"lo", 0.2, 0.4, 0.7);
+        a.push(b",", 0.4, 0.4, 0.9);
+        a.push(b" world", 0.5, 0.9, 0.8);
+        a.push(b".", 0.9, 0.9, 0.9);
+        let w = a.finish();
+        assert_eq!(w.len(), 2);
+        assert_eq!(w[0].word, "Hello,");
+        assert_eq!((w[0].start_s, w[0].end_s), (0.0, 0.4));
+        assert_eq!(w[1].word, "world.");
+        assert!((w[0].probability - 0.8).abs() < 1e-6);
+    }
+}
