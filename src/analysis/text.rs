@@ -42,7 +42,7 @@ pub fn number_words(n: u64) -> Vec<&'static str> {
             out.push(ONES[r as usize]);
         } else {
             out.push(TENS[(r / 10) as usize]);
-            if r % 10 != 0 {
+            if !r.is_multiple_of(10) {
                 out.push(ONES[(r % 10) as usize]);
             }
         }
@@ -82,23 +82,23 @@ pub fn normalize(text: &str) -> Vec<String> {
         let core = core.trim_matches(|c| c == '.' || c == '\'' || c == '-');
         for piece in core.split('-').filter(|p| !p.is_empty()) {
             let digits: String = piece.chars().filter(|c| *c != ',').collect();
-            if let Some((int, frac)) = digits.split_once('.') {
-                if let (Ok(i), Ok(_)) = (int.parse::<u64>(), frac.parse::<u64>()) {
-                    out.extend(number_words(i).iter().map(|s| s.to_string()));
-                    out.push("point".into());
-                    out.extend(
-                        frac.chars()
-                            .filter_map(|c| c.to_digit(10))
-                            .map(|d| ONES[d as usize].to_string()),
-                    );
-                    continue;
-                }
+            if let Some((int, frac)) = digits.split_once('.')
+                && let (Ok(i), Ok(_)) = (int.parse::<u64>(), frac.parse::<u64>())
+            {
+                out.extend(number_words(i).iter().map(|s| s.to_string()));
+                out.push("point".into());
+                out.extend(
+                    frac.chars()
+                        .filter_map(|c| c.to_digit(10))
+                        .map(|d| ONES[d as usize].to_string()),
+                );
+                continue;
             }
-            if let Ok(n) = digits.parse::<u64>() {
-                if n < 1_000_000_000 {
-                    out.extend(number_words(n).iter().map(|s| s.to_string()));
-                    continue;
-                }
+            if let Ok(n) = digits.parse::<u64>()
+                && n < 1_000_000_000
+            {
+                out.extend(number_words(n).iter().map(|s| s.to_string()));
+                continue;
             }
             let word: String = piece
                 .chars()

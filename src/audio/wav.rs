@@ -17,19 +17,15 @@ pub fn read_16k_mono(path: &Path) -> Result<Clip, AudioError> {
 
 /// Reads a WAV file and mixes it down to mono at its own rate.
 pub fn read_mono(path: &Path) -> Result<Clip, AudioError> {
-    let unreadable = |e: hound::Error| match e {
-        hound::Error::IoError(err) if err.kind() != std::io::ErrorKind::UnexpectedEof => {
-            AudioError::Open {
-                path: path.to_path_buf(),
-                err,
-            }
-        }
-        other => AudioError::Unreadable {
-            path: path.to_path_buf(),
-            reason: other.to_string(),
-        },
+    let file = std::fs::File::open(path).map_err(|err| AudioError::Open {
+        path: path.to_path_buf(),
+        err,
+    })?;
+    let unreadable = |e: hound::Error| AudioError::Unreadable {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
     };
-    let mut reader = hound::WavReader::open(path).map_err(unreadable)?;
+    let mut reader = hound::WavReader::new(std::io::BufReader::new(file)).map_err(unreadable)?;
     let spec = reader.spec();
     let channels = usize::from(spec.channels.max(1));
     let frames = u64::from(reader.duration());

@@ -11,6 +11,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use rehearse::audio::AudioError;
 use rehearse::transcribe::ModelError;
+use rehearse::transcribe::check::CheckError;
 
 /// An offline, voice-driven mock-interview coach.
 #[derive(Debug, Parser)]
@@ -94,7 +95,14 @@ impl Output {
 /// runtime failures, 130 when interrupted.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
     for cause in err.chain() {
-        if let Some(e) = cause.downcast_ref::<ModelError>() {
+        let model_error =
+            cause
+                .downcast_ref::<ModelError>()
+                .or_else(|| match cause.downcast_ref() {
+                    Some(CheckError::Model(e)) => Some(e),
+                    _ => None,
+                });
+        if let Some(e) = model_error {
             return match e {
                 ModelError::Download(_)
                 | ModelError::Checksum { .. }

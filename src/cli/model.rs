@@ -174,7 +174,7 @@ fn run_list(explicit: Option<&Path>, out: &Output) -> anyhow::Result<()> {
 
 fn run_verify(explicit: Option<&Path>, threads: usize, out: &Output) -> anyhow::Result<()> {
     let paths = if explicit.is_some() || std::env::var_os("REHEARSE_MODEL").is_some() {
-        catalog::discover(explicit)
+        vec![catalog::resolve(explicit)?]
     } else {
         let all = catalog::discover(None);
         if all.is_empty() {

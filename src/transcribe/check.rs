@@ -42,8 +42,6 @@ pub enum CheckError {
 
 /// Speaks the check phrase with `speaker` and transcribes it with the model.
 pub fn verify(model: &Path, speaker: &dyn Speaker, threads: usize) -> Result<Verdict, CheckError> {
-    let clip = speaker.synthesize(CHECK_PHRASE)?;
-    let clip = resample::to_16k(&clip).map_err(SpeechError::from)?;
     let started = std::time::Instant::now();
     let mut whisper = Whisper::load(
         model,
@@ -53,6 +51,8 @@ pub fn verify(model: &Path, speaker: &dyn Speaker, threads: usize) -> Result<Ver
         },
     )?;
     let load_s = started.elapsed().as_secs_f64();
+    let clip = speaker.synthesize(CHECK_PHRASE)?;
+    let clip = resample::to_16k(&clip).map_err(SpeechError::from)?;
     let started = std::time::Instant::now();
     let heard = whisper.transcribe(&clip.samples, 0.0)?.text;
     let transcribe_s = started.elapsed().as_secs_f64();

@@ -151,7 +151,9 @@ fn try_once(
         .header("Content-Length")
         .and_then(|v| v.parse().ok());
     let start = if resumed { have } else { 0 };
-    let total = req.bytes.or(remaining.map(|r| r + start));
+    // The server's own length decides when this response is complete; a
+    // complete file of the wrong size then fails the checksum, not a retry.
+    let total = remaining.map(|r| r + start).or(req.bytes);
     let write_err = |e| ModelError::Write {
         path: part.to_path_buf(),
         err: e,

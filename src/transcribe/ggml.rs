@@ -152,7 +152,7 @@ fn tensor_bytes(ttype: i32, elements: u64) -> Option<u64> {
         8 => (32, 34),
         _ => return None,
     };
-    if elements % block != 0 {
+    if !elements.is_multiple_of(block) {
         return None;
     }
     (elements / block).checked_mul(bytes)
