@@ -5,5 +5,8 @@
 
 pub mod analysis;
 pub mod audio;
+pub mod bank;
+pub mod report;
+pub mod session;
 pub mod speech;
 pub mod transcribe;

@@ -2,6 +2,7 @@
 //! voice activity detection.
 
 pub mod resample;
+pub mod vad;
 pub mod wav;
 
 use std::path::PathBuf;

@@ -1,6 +1,7 @@
 //! Command-line surface: clap definitions and the glue from each command to
 //! the library. Output formatting for the terminal lives here too.
 
+mod analyze;
 mod model;
 
 use std::io::IsTerminal;
@@ -10,6 +11,8 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use rehearse::audio::AudioError;
+use rehearse::bank::BankError;
+use rehearse::session::SessionError;
 use rehearse::transcribe::ModelError;
 use rehearse::transcribe::check::CheckError;
 
@@ -19,9 +22,12 @@ use rehearse::transcribe::check::CheckError;
     name = "rehearse",
     version,
     about,
-    after_help = "Examples:\n  rehearse model list\n  rehearse model import ~/faster-whisper-tiny.en\n  rehearse model fetch tiny.en\n  rehearse model verify"
+    after_help = "Examples:\n  rehearse analyze answer.wav --question complex-project\n  rehearse analyze answer.wav --json\n  rehearse questions --category data\n  rehearse model list\n  rehearse model import ~/faster-whisper-tiny.en\n  rehearse model fetch tiny.en\n  rehearse model verify"
 )]
 pub struct Cli {
+    /// Question bank file or folder (default: the built-in backend-engineer bank).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub bank: Option<PathBuf>,
     /// Whisper model file (ggml .bin); overrides $REHEARSE_MODEL and models/.
     #[arg(long, global = true, value_name = "PATH")]
     pub model: Option<PathBuf>,
@@ -39,6 +45,20 @@ pub struct Cli {
 /// Top-level commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Analyse a recorded answer: timing, fillers and STAR coverage.
+    #[command(
+        after_help = "Examples:\n  rehearse analyze answer.wav\n  rehearse analyze answer.wav --question message-queues --json"
+    )]
+    Analyze(analyze::AnalyzeArgs),
+    /// List the questions in the bank, or check a bank file.
+    Questions {
+        /// list (default) or check.
+        #[command(subcommand)]
+        command: Option<analyze::QuestionsCommand>,
+        /// Only this category.
+        #[arg(long)]
+        category: Option<String>,
+    },
     /// Import, download, list and check Whisper models.
     #[command(subcommand)]
     Model(model::ModelCommand),
@@ -52,6 +72,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     };
     match cli.command {
         Command::Model(cmd) => model::run(cmd, cli.model.as_deref(), &out),
+        Command::Analyze(args) => {
+            analyze::run(args, cli.bank.as_deref(), cli.model.as_deref(), &out)
+        }
+        Command::Questions { command, category } => {
+            analyze::questions(command, category, cli.bank.as_deref(), &out)
+        }
     }
 }
 
@@ -91,6 +117,16 @@ impl Output {
     }
 }
 
+fn model_code(e: &ModelError) -> u8 {
+    match e {
+        ModelError::Download(_)
+        | ModelError::Checksum { .. }
+        | ModelError::Write { .. }
+        | ModelError::Transcribe(_) => 1,
+        _ => 2,
+    }
+}
+
 /// 2 for usage and input errors (a bad file, a missing model), 1 for
 /// runtime failures, 130 when interrupted.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
@@ -103,11 +139,15 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
                     _ => None,
                 });
         if let Some(e) = model_error {
+            return model_code(e);
+        }
+        if cause.downcast_ref::<BankError>().is_some() {
+            return 2;
+        }
+        if let Some(e) = cause.downcast_ref::<SessionError>() {
             return match e {
-                ModelError::Download(_)
-                | ModelError::Checksum { .. }
-                | ModelError::Write { .. }
-                | ModelError::Transcribe(_) => 1,
+                SessionError::Model(m) => model_code(m),
+                SessionError::Audio(AudioError::Write { .. }) => 1,
                 _ => 2,
             };
         }

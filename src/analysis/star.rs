@@ -1,0 +1,859 @@
+//! STAR structure: which sentences tell the Situation, the Task, the Action
+//! and the Result, when each part was said, and how much time it took.
+//!
+//! Each sentence is scored from features, not fixed phrases alone: first
+//! person with a past-tense action verb (Action), obligation and ownership
+//! (Task), context and trouble (Situation), change and measurement (Result),
+//! plus the sentence's position in the answer. A sentence may serve two parts
+//! ("I cut the p99 latency by 40 percent" is both Action and Result).
+
+use serde::{Deserialize, Serialize};
+
+use crate::transcribe::Word;
+
+/// A sentence of the answer with its time span.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sentence {
+    /// The words, joined.
+    pub text: String,
+    /// Start, seconds.
+    pub start_s: f64,
+    /// End, seconds.
+    pub end_s: f64,
+}
+
+/// Evidence for one STAR part.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Part {
+    /// Whether the answer contains this part.
+    pub present: bool,
+    /// The sentences that show it.
+    pub evidence: Vec<String>,
+    /// Start of the first such sentence.
+    pub start_s: Option<f64>,
+    /// End of the last such sentence.
+    pub end_s: Option<f64>,
+    /// Fraction of the answer's spoken time these sentences take.
+    pub share: f64,
+}
+
+/// The Action part, with who did the work.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ActionPart {
+    /// Evidence and timing.
+    #[serde(flatten)]
+    pub part: Part,
+    /// "I" as a subject in the actions.
+    pub i_count: usize,
+    /// "we" as a subject in the actions.
+    pub we_count: usize,
+}
+
+/// The Result part, with whether it is measured.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ResultPart {
+    /// Evidence and timing.
+    #[serde(flatten)]
+    pub part: Part,
+    /// Numbers, percentages, times or money in the result.
+    pub quantified: bool,
+}
+
+/// STAR coverage of an answer.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Star {
+    /// Context.
+    pub situation: Part,
+    /// Goal or responsibility.
+    pub task: Part,
+    /// What was done.
+    pub action: ActionPart,
+    /// What changed.
+    pub result: ResultPart,
+    /// Every sentence with the parts it was assigned.
+    pub sentences: Vec<Labelled>,
+}
+
+/// A sentence and the STAR parts it shows ('S', 'T', 'A', 'R').
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Labelled {
+    /// The sentence.
+    #[serde(flatten)]
+    pub sentence: Sentence,
+    /// Its parts.
+    pub parts: Vec<char>,
+}
+
+impl Star {
+    /// How many of the four parts are present.
+    pub fn parts_present(&self) -> usize {
+        [
+            self.situation.present,
+            self.task.present,
+            self.action.part.present,
+            self.result.part.present,
+        ]
+        .iter()
+        .filter(|p| **p)
+        .count()
+    }
+
+    /// Presence as a string such as "ST-R".
+    pub fn letters(&self) -> String {
+        let mut s = String::new();
+        for (present, letter) in [
+            (self.situation.present, 'S'),
+            (self.task.present, 'T'),
+            (self.action.part.present, 'A'),
+            (self.result.part.present, 'R'),
+        ] {
+            s.push(if present { letter } else { '-' });
+        }
+        s
+    }
+}
+
+/// Splits timed words into sentences at `.`, `?` and `!`.
+pub fn sentences(words: &[Word]) -> Vec<Sentence> {
+    let mut out = Vec::new();
+    let mut current: Vec<&Word> = Vec::new();
+    for w in words {
+        current.push(w);
+        if w.word.ends_with(['.', '?', '!']) {
+            out.push(make_sentence(&current));
+            current.clear();
+        }
+    }
+    if !current.is_empty() {
+        out.push(make_sentence(&current));
+    }
+    out
+}
+
+fn make_sentence(words: &[&Word]) -> Sentence {
+    Sentence {
+        text: words
+            .iter()
+            .map(|w| w.word.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
+        start_s: words.first().map_or(0.0, |w| w.start_s),
+        end_s: words.last().map_or(0.0, |w| w.end_s),
+    }
+}
+
+/// Lower-case tokens without punctuation (apostrophes kept).
+fn tokens(text: &str) -> Vec<String> {
+    text.split_whitespace()
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric() && c != '%' && c != '$')
+                .to_lowercase()
+                .replace('’', "'")
+        })
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+fn has_phrase(toks: &[String], phrase: &str) -> bool {
+    let p: Vec<&str> = phrase.split(' ').collect();
+    toks.windows(p.len())
+        .any(|w| w.iter().zip(&p).all(|(a, b)| a == b))
+}
+
+fn count_phrases(toks: &[String], phrases: &[&str]) -> usize {
+    phrases.iter().filter(|p| has_phrase(toks, p)).count()
+}
+
+const SITUATION_CUES: &[&str] = &[
+    "at my previous",
+    "at my last",
+    "at my current",
+    "in my previous",
+    "in my last",
+    "in my current",
+    "at a previous",
+    "my previous job",
+    "my last job",
+    "my last company",
+    "my previous company",
+    "a few years ago",
+    "last year",
+    "a while ago",
+    "back then",
+    "at the time",
+    "at that time",
+    "when i was",
+    "while i was",
+    "when i joined",
+    "when we were",
+    "we were building",
+    "we were running",
+    "we were developing",
+    "we were working",
+    "i was working",
+    "i was part of",
+    "i worked at",
+    "i worked on a",
+    "our team",
+    "the team was",
+    "we had a",
+    "we had an",
+    "there was a",
+    "there was an",
+    "there were",
+    "the company",
+    "our company",
+    "the situation",
+    "the context",
+    "the background",
+    "the problem was",
+    "the issue was",
+    "was experiencing",
+    "were experiencing",
+    "kept failing",
+    "kept crashing",
+    "kept timing",
+    "was struggling",
+    "were struggling",
+    "were complaining",
+    "was growing",
+    "had grown",
+    "started seeing",
+    "we noticed",
+    "we were seeing",
+    "was running",
+    "were running",
+    "i joined",
+    "was built",
+    "was written",
+    "the startup",
+    "our startup",
+    "our platform",
+    "our service",
+    "our system",
+    "our product",
+    "our app",
+    "our application",
+    "our api",
+    "our database",
+    "during a",
+    "during the",
+    "at a",
+    "our chat",
+    "our billing",
+    "our main",
+    "our checkout",
+    "our search",
+    "our data",
+];
+
+const TASK_CUES: &[&str] = &[
+    "my task",
+    "my job was",
+    "my role was",
+    "my role",
+    "my responsibility",
+    "my goal",
+    "my assignment",
+    "i was responsible",
+    "i was asked",
+    "i was tasked",
+    "i was assigned",
+    "i was given",
+    "i was in charge",
+    "i had to",
+    "i needed to",
+    "i need to",
+    "we needed to",
+    "we had to",
+    "the goal was",
+    "our goal was",
+    "the task",
+    "the objective",
+    "the aim was",
+    "the challenge was",
+    "my challenge",
+    "it was up to me",
+    "fell to me",
+    "i took ownership",
+    "i owned",
+    "i volunteered to",
+    "i took on",
+    "i set out to",
+    "i wanted to",
+    "needed to be",
+    "had to be",
+    "needed someone to",
+    "i was the one",
+    "i was brought in",
+    "i was hired to",
+    "my mandate",
+    "the requirement was",
+    "was asked to",
+    "i had two weeks",
+    "i had a week",
+    "without downtime",
+    "i had to make sure",
+    "make sure that",
+    "had to",
+    "needed to",
+    "took that on",
+    "took it on",
+    "took on",
+    "my part was",
+    "i was the engineer",
+    "was on me",
+];
+
+const RESULT_CUES: &[&str] = &[
+    "as a result",
+    "the result",
+    "in the end",
+    "the outcome",
+    "ultimately",
+    "eventually",
+    "finally",
+    "since then",
+    "by the end",
+    "ended up",
+    "which meant",
+    "that meant",
+    "this meant",
+    "led to",
+    "resulted in",
+    "were able to",
+    "was able to",
+    "could now",
+    "can now",
+    "no longer",
+    "never again",
+    "went from",
+    "went down",
+    "went up",
+    "dropped",
+    "reduced",
+    "increased",
+    "improved",
+    "decreased",
+    "cut",
+    "saved",
+    "doubled",
+    "halved",
+    "tripled",
+    "eliminated",
+    "fell",
+    "grew",
+    "faster",
+    "fewer",
+    "less",
+    "lower",
+    "higher",
+    "happier",
+    "praised",
+    "adopted",
+    "promoted",
+    "on time",
+    "successfully",
+    "success",
+    "stable",
+    "stabilized",
+    "we shipped",
+    "we launched",
+    "it shipped",
+    "launched",
+    "satisfaction",
+    "zero",
+    "no incidents",
+    "no outages",
+    "recognized",
+    "i learned",
+    "we learned",
+    "the lesson",
+    "in production",
+    "was adopted",
+    "became",
+    "now runs",
+    "now takes",
+    "now handles",
+    "instead of",
+    "now",
+    "within",
+    "stopped",
+    "went live",
+    "were live",
+    "was live",
+    "before it reached",
+];
+
+/// Vague team lines that are not an Action.
+const VAGUE_TEAM: &[&str] = &[
+    "team effort",
+    "worked together",
+    "worked hard",
+    "we all",
+    "everyone",
+    "pitched in",
+    "did our best",
+    "did my best",
+    "as a team",
+    "joint effort",
+    "group effort",
+    "collaborated",
+    "helped out",
+];
+
+/// Verbs that describe states, obligations or context rather than actions.
+const NOT_ACTIONS: &[&str] = &[
+    "was", "were", "had", "needed", "wanted", "used", "seemed", "included", "involved", "based",
+    "called", "named", "tasked", "asked", "assigned", "supposed", "required", "expected", "joined",
+    "learned", "felt", "thought", "believed", "knew", "liked", "loved", "hoped", "noticed", "saw",
+    "worked", "helped", "did", "got", "started", "tried", "decided", "realized", "meant", "liked",
+];
+
+const IRREGULAR_ACTIONS: &[&str] = &[
+    "built",
+    "wrote",
+    "set",
+    "made",
+    "ran",
+    "found",
+    "led",
+    "took",
+    "chose",
+    "put",
+    "brought",
+    "began",
+    "gave",
+    "kept",
+    "sent",
+    "split",
+    "drove",
+    "caught",
+    "cut",
+    "rewrote",
+    "rebuilt",
+    "shipped",
+    "spun",
+    "stood",
+    "broke",
+    "dug",
+    "held",
+    "laid",
+    "met",
+    "paid",
+    "sat",
+    "spoke",
+    "taught",
+    "told",
+    "threw",
+    "undertook",
+    "won",
+    "moved",
+    "fixed",
+    "sped",
+];
+
+/// Verbs that, with "we", report an outcome rather than an action.
+const OUTCOME_VERBS: &[&str] = &[
+    "shipped",
+    "launched",
+    "released",
+    "delivered",
+    "finished",
+    "completed",
+    "won",
+    "achieved",
+    "reached",
+    "went",
+    "lost",
+    "saw",
+    "managed",
+    "hit",
+    "met",
+    "ran",
+    "stored",
+    "moved",
+];
+
+fn is_action_verb(word: &str) -> bool {
+    if NOT_ACTIONS.contains(&word) {
+        return false;
+    }
+    IRREGULAR_ACTIONS.contains(&word) || (word.len() > 4 && word.ends_with("ed"))
+}
+
+const ADVERBS: &[&str] = &[
+    "then",
+    "also",
+    "first",
+    "quickly",
+    "personally",
+    "carefully",
+    "eventually",
+    "finally",
+    "next",
+    "immediately",
+    "manually",
+    "gradually",
+    "myself",
+    "actually",
+    "basically",
+    "just",
+    "again",
+];
+
+/// Counts "subject + (adverbs) + past action verb" clauses for a subject.
+fn action_clauses(toks: &[String], subject: &str) -> usize {
+    let mut n = 0;
+    for (i, t) in toks.iter().enumerate() {
+        if t != subject {
+            continue;
+        }
+        let mut j = i + 1;
+        while j < toks.len() && ADVERBS.contains(&toks[j].as_str()) {
+            j += 1;
+        }
+        let verb = toks.get(j).map(String::as_str).unwrap_or("");
+        if is_action_verb(verb) && !(subject == "we" && OUTCOME_VERBS.contains(&verb)) {
+            n += 1;
+        } else if matches!(verb, "started" | "decided" | "tried" | "worked")
+            && toks
+                .get(j + 1)
+                .is_some_and(|v| v == "by" || v == "to" || v == "with" || v.ends_with("ing"))
+        {
+            // "I started by profiling", "I decided to split", "I worked with the DBA".
+            n += 1;
+        }
+    }
+    n
+}
+
+const NUMBER_WORDS: &[&str] = &[
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "fifteen",
+    "twenty",
+    "thirty",
+    "forty",
+    "fifty",
+    "sixty",
+    "seventy",
+    "eighty",
+    "ninety",
+    "hundred",
+    "thousand",
+    "million",
+    "billion",
+    "percent",
+    "half",
+    "twice",
+    "double",
+    "triple",
+    "tenfold",
+    "dollars",
+    "milliseconds",
+    "seconds",
+    "minutes",
+    "hours",
+    "days",
+    "weeks",
+    "months",
+];
+
+/// Whether a sentence holds a measurement: digits, percentages, money, time.
+pub fn is_quantified(text: &str) -> bool {
+    let toks = tokens(text);
+    toks.iter().any(|t| {
+        t.chars().any(|c| c.is_ascii_digit())
+            || t.contains('%')
+            || t.contains('$')
+            || NUMBER_WORDS.contains(&t.as_str())
+    })
+}
+
+struct Scores {
+    situation: f64,
+    task: f64,
+    action: f64,
+    result: f64,
+    i_subject: usize,
+    we_subject: usize,
+}
+
+/// Words that mark past-tense narration (context or outcome).
+fn has_past_tense(toks: &[String]) -> bool {
+    toks.iter().any(|t| {
+        matches!(t.as_str(), "was" | "were" | "had" | "got" | "became")
+            || IRREGULAR_ACTIONS.contains(&t.as_str())
+            || (t.len() > 4 && t.ends_with("ed"))
+    })
+}
+
+/// Splits a sentence into clauses where a new "I"/"we" subject starts after
+/// a comma or a conjunction; whisper often runs several sentences together.
+fn clauses(toks: &[String], raw_words: &[&str]) -> Vec<Vec<String>> {
+    let mut out: Vec<Vec<String>> = vec![Vec::new()];
+    for (i, t) in toks.iter().enumerate() {
+        let boundary = i > 0
+            && (t == "i" || t == "we")
+            && (raw_words.get(i - 1).is_some_and(|w| w.ends_with(','))
+                || matches!(toks[i - 1].as_str(), "and" | "so" | "then" | "but"));
+        if boundary && out.last().is_some_and(|c| c.len() >= 3) {
+            out.push(Vec::new());
+        }
+        if let Some(c) = out.last_mut() {
+            c.push(t.clone());
+        }
+    }
+    out
+}
+
+fn score_clause(toks: &[String], position: f64, first: bool) -> Scores {
+    let vague = count_phrases(toks, VAGUE_TEAM) > 0;
+    let i_actions = action_clauses(toks, "i");
+    let we_actions = action_clauses(toks, "we");
+    let mut action = i_actions as f64 + 0.5 * we_actions as f64;
+    for cue in [
+        "so i",
+        "then i",
+        "first i",
+        "next i",
+        "i started by",
+        "my first step",
+        "the first thing i",
+        "after that i",
+        "to do that i",
+        "to fix this",
+        "to fix that",
+        "i began",
+        "then we",
+        "so we",
+        "first we",
+    ] {
+        if has_phrase(toks, cue) && (i_actions + we_actions > 0) {
+            action += 0.5;
+        }
+    }
+    if vague && i_actions == 0 {
+        action = 0.0;
+    }
+    let task = count_phrases(toks, TASK_CUES) as f64 * 2.0;
+    let mut situation = count_phrases(toks, SITUATION_CUES) as f64;
+    let mut result = count_phrases(toks, RESULT_CUES) as f64;
+    let quantified = toks.iter().any(|t| {
+        t.chars().any(|c| c.is_ascii_digit())
+            || t.contains('%')
+            || NUMBER_WORDS.contains(&t.as_str())
+    });
+    if quantified {
+        result += if result > 0.0 { 1.5 } else { 0.5 };
+    }
+    // Position: context comes early, outcomes late.
+    if position < 0.35 {
+        situation += 0.75;
+        result -= 0.5;
+        // An opening in past-tense narration sets the scene even without a cue.
+        if first && task == 0.0 && i_actions == 0 && has_past_tense(toks) {
+            situation += 1.0;
+        }
+    } else if position >= 0.6 {
+        situation -= 0.75;
+        result += 0.75;
+        // A late past-tense sentence that is not the speaker acting reports what happened.
+        if i_actions == 0 && task == 0.0 && has_past_tense(toks) {
+            result += 1.0;
+        }
+    }
+    // An obligation ("I had to migrate…") is the Task, not yet the Action.
+    if task >= 2.0 && i_actions <= 1 && we_actions == 0 {
+        action = 0.0;
+    }
+    if task >= 2.0 {
+        situation -= 1.0;
+    }
+    Scores {
+        situation,
+        task,
+        action,
+        result,
+        i_subject: toks.iter().filter(|t| *t == "i").count(),
+        we_subject: toks.iter().filter(|t| *t == "we").count(),
+    }
+}
+
+/// Detects STAR parts in an answer's sentences.
+pub fn star(sentences: &[Sentence]) -> Star {
+    let n = sentences.len().max(1);
+    let mut labelled = Vec::with_capacity(sentences.len());
+    let mut i_count = 0;
+    let mut we_count = 0;
+    for (i, s) in sentences.iter().enumerate() {
+        let position = if n == 1 {
+            0.5
+        } else {
+            i as f64 / (n - 1) as f64
+        };
+        let raw: Vec<&str> = s.text.split_whitespace().collect();
+        let toks = tokens(&s.text);
+        let mut labels = Vec::new();
+        for clause in clauses(&toks, &raw) {
+            let sc = score_clause(&clause, position, i == 0);
+            let mut add = |c: char| {
+                if !labels.contains(&c) {
+                    labels.push(c);
+                }
+            };
+            if sc.situation >= 1.5 {
+                add('S');
+            }
+            if sc.task >= 2.0 {
+                add('T');
+            }
+            if sc.action >= 1.0 {
+                add('A');
+                i_count += sc.i_subject;
+                we_count += sc.we_subject;
+            }
+            if sc.result >= 1.5 {
+                add('R');
+            }
+        }
+        labels.sort_by_key(|c| "STAR".find(*c));
+        labelled.push(Labelled {
+            sentence: s.clone(),
+            parts: labels,
+        });
+    }
+    let total: f64 = sentences
+        .iter()
+        .map(|s| (s.end_s - s.start_s).max(0.0))
+        .sum();
+    let part = |letter: char| -> Part {
+        let chosen: Vec<&Sentence> = labelled
+            .iter()
+            .filter(|l| l.parts.contains(&letter))
+            .map(|l| &l.sentence)
+            .collect();
+        if chosen.is_empty() {
+            return Part::default();
+        }
+        let time: f64 = chosen.iter().map(|s| (s.end_s - s.start_s).max(0.0)).sum();
+        Part {
+            present: true,
+            evidence: chosen.iter().map(|s| s.text.clone()).collect(),
+            start_s: chosen.iter().map(|s| s.start_s).reduce(f64::min),
+            end_s: chosen.iter().map(|s| s.end_s).reduce(f64::max),
+            share: if total > 0.0 { time / total } else { 0.0 },
+        }
+    };
+    let result = part('R');
+    let quantified = result.evidence.iter().any(|s| is_quantified(s));
+    Star {
+        situation: part('S'),
+        task: part('T'),
+        action: ActionPart {
+            part: part('A'),
+            i_count,
+            we_count,
+        },
+        result: ResultPart {
+            part: result,
+            quantified,
+        },
+        sentences: labelled,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sent(texts: &[&str]) -> Vec<Sentence> {
+        texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Sentence {
+                text: t.to_string(),
+                start_s: i as f64 * 5.0,
+                end_s: i as f64 * 5.0 + 4.0,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_full_answer_has_all_four_parts() {
+        let s = star(&sent(&[
+            "At my last company our checkout service kept timing out during big sales.",
+            "My task was to make it survive ten times the normal traffic.",
+            "I profiled the service and found that every request opened a new database connection.",
+            "So I added a connection pool and moved the price lookups into a Redis cache.",
+            "As a result the p99 latency dropped from two seconds to 300 milliseconds.",
+        ]));
+        assert_eq!(s.letters(), "STAR");
+        assert!(s.result.quantified);
+        assert_eq!(s.action.i_count, 2);
+        assert_eq!(s.action.we_count, 0);
+        assert!((s.situation.share - 0.2).abs() < 1e-9);
+        assert_eq!(s.action.part.start_s, Some(10.0));
+    }
+
+    #[test]
+    fn a_vague_team_line_is_not_an_action() {
+        let s = star(&sent(&[
+            "We had a big migration at my previous job.",
+            "It was a real team effort and we all worked hard.",
+        ]));
+        assert!(!s.action.part.present, "{:?}", s.sentences);
+    }
+
+    #[test]
+    fn a_missing_result_is_absent_and_unquantified() {
+        let s = star(&sent(&[
+            "In my previous role our deploys took the whole site down for a minute.",
+            "I was responsible for fixing our release process.",
+            "I set up blue green deployments with health checks and automated the switch.",
+        ]));
+        assert_eq!(s.letters(), "STA-");
+        assert!(!s.result.quantified);
+    }
+
+    #[test]
+    fn a_result_without_numbers_is_not_quantified() {
+        let s = star(&sent(&[
+            "I rewrote the importer.",
+            "In the end the customers were much happier with it.",
+        ]));
+        assert!(s.result.part.present);
+        assert!(!s.result.quantified);
+    }
+
+    #[test]
+    fn sentences_split_on_final_punctuation() {
+        let w = |t: &str, s: f64| Word {
+            word: t.into(),
+            start_s: s,
+            end_s: s + 0.3,
+            probability: 1.0,
+        };
+        let out = sentences(&[
+            w("It", 0.0),
+            w("broke.", 0.4),
+            w("Why?", 1.0),
+            w("Then", 2.0),
+            w("3.5", 2.4),
+        ]);
+        assert_eq!(out.len(), 3);
+        assert_eq!(out[0].text, "It broke.");
+        assert_eq!(out[2].start_s, 2.0);
+        assert!((out[2].end_s - 2.7).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,189 @@
+//! Timing from the voice detector: when speech starts, how long it runs,
+//! where it pauses, and how fast the words come. Pauses come from the audio,
+//! not from whisper's timestamps, which fold silence into words.
+
+use serde::{Deserialize, Serialize};
+
+use crate::audio::vad::VoiceActivity;
+
+/// Silence at least this long between voiced stretches is a pause.
+pub const MIN_PAUSE_S: f64 = 0.25;
+/// Voiced stretches shorter than this (clicks, breaths) are ignored.
+pub const MIN_SPEECH_S: f64 = 0.064;
+
+/// A stretch of speech.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Span {
+    /// Start, seconds.
+    pub start_s: f64,
+    /// End, seconds.
+    pub end_s: f64,
+}
+
+impl Span {
+    /// Length in seconds.
+    pub fn duration_s(&self) -> f64 {
+        self.end_s - self.start_s
+    }
+}
+
+/// A silence inside the answer.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Pause {
+    /// Start, seconds.
+    pub start_s: f64,
+    /// End, seconds.
+    pub end_s: f64,
+    /// Length, seconds.
+    pub duration_s: f64,
+}
+
+/// Timing of one answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Timing {
+    /// From time 0 (end of question, or start of file) to the first speech.
+    pub thinking_s: f64,
+    /// From the first speech to the last.
+    pub answer_s: f64,
+    /// Voiced time only.
+    pub speaking_s: f64,
+    /// The question's target length, if known.
+    pub target_s: Option<f64>,
+    /// `answer_s / target_s`.
+    pub target_ratio: Option<f64>,
+    /// Words per minute over the answer, first word to last.
+    pub wpm: f64,
+    /// Words per minute while actually talking (pauses excluded).
+    pub wpm_talking: f64,
+    /// Words counted.
+    pub words: usize,
+    /// Silences of at least [`MIN_PAUSE_S`] between the first and last speech.
+    pub pauses: Vec<Pause>,
+    /// The longest of them (0 if none).
+    pub longest_pause_s: f64,
+}
+
+/// Speech stretches: voiced runs with short gaps closed and blips dropped.
+pub fn speech_spans(activity: &VoiceActivity) -> Vec<Span> {
+    let f = activity.frame_s;
+    let mut raw: Vec<Span> = Vec::new();
+    let mut start: Option<usize> = None;
+    for (i, &v) in activity
+        .voiced
+        .iter()
+        .chain(std::iter::once(&false))
+        .enumerate()
+    {
+        match (v, start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                raw.push(Span {
+                    start_s: s as f64 * f,
+                    end_s: i as f64 * f,
+                });
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    let mut merged: Vec<Span> = Vec::new();
+    for span in raw {
+        match merged.last_mut() {
+            Some(last) if span.start_s - last.end_s < MIN_PAUSE_S - 1e-9 => last.end_s = span.end_s,
+            _ => merged.push(span),
+        }
+    }
+    merged.retain(|s| s.duration_s() >= MIN_SPEECH_S - 1e-9);
+    merged
+}
+
+/// Computes timing from speech stretches and the number of words said.
+pub fn timing(spans: &[Span], words: usize, target_s: Option<f64>) -> Timing {
+    let (first, last) = match (spans.first(), spans.last()) {
+        (Some(f), Some(l)) => (f.start_s, l.end_s),
+        _ => (0.0, 0.0),
+    };
+    let answer_s = last - first;
+    let speaking_s: f64 = spans.iter().map(Span::duration_s).sum();
+    let pauses: Vec<Pause> = spans
+        .windows(2)
+        .map(|w| Pause {
+            start_s: w[0].end_s,
+            end_s: w[1].start_s,
+            duration_s: w[1].start_s - w[0].end_s,
+        })
+        .filter(|p| p.duration_s >= MIN_PAUSE_S - 1e-9)
+        .collect();
+    let per_minute = |secs: f64| {
+        if secs > 0.0 {
+            words as f64 * 60.0 / secs
+        } else {
+            0.0
+        }
+    };
+    Timing {
+        thinking_s: first,
+        answer_s,
+        speaking_s,
+        target_s,
+        target_ratio: target_s.filter(|t| *t > 0.0).map(|t| answer_s / t),
+        wpm: per_minute(answer_s),
+        wpm_talking: per_minute(speaking_s),
+        words,
+        longest_pause_s: pauses.iter().map(|p| p.duration_s).fold(0.0, f64::max),
+        pauses,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn activity(pattern: &str) -> VoiceActivity {
+        // One character per 50 ms frame: '#' voiced, '.' silent.
+        VoiceActivity {
+            frame_s: 0.05,
+            voiced: pattern.chars().map(|c| c == '#').collect(),
+        }
+    }
+
+    #[test]
+    fn short_gaps_close_and_blips_vanish() {
+        // 4 frames (200 ms) gap closes; a lone 50 ms blip is dropped.
+        let spans = speech_spans(&activity("..####....####.........#........###"));
+        assert_eq!(spans.len(), 2);
+        assert!((spans[0].start_s - 0.10).abs() < 1e-9);
+        assert!((spans[0].end_s - 0.70).abs() < 1e-9);
+        assert!((spans[1].start_s - 1.60).abs() < 1e-9);
+    }
+
+    #[test]
+    fn pauses_thinking_and_rates() {
+        // Speech 1.0-3.0 s, pause 0.5 s, speech 3.5-6.0 s.
+        let spans = vec![
+            Span {
+                start_s: 1.0,
+                end_s: 3.0,
+            },
+            Span {
+                start_s: 3.5,
+                end_s: 6.0,
+            },
+        ];
+        let t = timing(&spans, 10, Some(10.0));
+        assert_eq!(t.thinking_s, 1.0);
+        assert_eq!(t.answer_s, 5.0);
+        assert_eq!(t.speaking_s, 4.5);
+        assert_eq!(t.pauses.len(), 1);
+        assert!((t.longest_pause_s - 0.5).abs() < 1e-9);
+        assert!((t.wpm - 120.0).abs() < 1e-9);
+        assert!((t.wpm_talking - 10.0 * 60.0 / 4.5).abs() < 1e-9);
+        assert_eq!(t.target_ratio, Some(0.5));
+    }
+
+    #[test]
+    fn silence_gives_zeroes_not_nan() {
+        let t = timing(&[], 0, None);
+        assert_eq!((t.wpm, t.answer_s, t.thinking_s), (0.0, 0.0, 0.0));
+    }
+}

@@ -1,0 +1,260 @@
+//! Renders an [`Analysis`] for people: a terminal report (colour optional)
+//! and Markdown. JSON is the analysis itself, serialised. Pure: strings out.
+
+use std::fmt::Write;
+
+use crate::analysis::Analysis;
+use crate::analysis::star::Part;
+
+/// Width of the STAR time bar in characters.
+const BAR: usize = 60;
+
+/// Terminal styling.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    /// ANSI colour on.
+    pub color: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+const PART_COLORS: [(char, &str, &str); 4] = [
+    ('S', "Situation", "34"),
+    ('T', "Task", "35"),
+    ('A', "Action", "32"),
+    ('R', "Result", "33"),
+];
+
+fn parts(a: &Analysis) -> [(char, &'static str, &'static str, &Part); 4] {
+    let s = &a.star;
+    let p = [&s.situation, &s.task, &s.action.part, &s.result.part];
+    [
+        (PART_COLORS[0].0, PART_COLORS[0].1, PART_COLORS[0].2, p[0]),
+        (PART_COLORS[1].0, PART_COLORS[1].1, PART_COLORS[1].2, p[1]),
+        (PART_COLORS[2].0, PART_COLORS[2].1, PART_COLORS[2].2, p[2]),
+        (PART_COLORS[3].0, PART_COLORS[3].1, PART_COLORS[3].2, p[3]),
+    ]
+}
+
+/// The STAR parts along the answer's time axis, one letter per cell.
+pub fn time_bar(a: &Analysis, style: Style) -> String {
+    let total = a.audio.duration_s.max(0.001);
+    let mut cells = vec![('·', ""); BAR];
+    for l in &a.star.sentences {
+        let Some(&letter) = l.parts.first() else {
+            continue;
+        };
+        let code = PART_COLORS
+            .iter()
+            .find(|p| p.0 == letter)
+            .map_or("", |p| p.2);
+        let from = ((l.sentence.start_s / total) * BAR as f64).floor() as usize;
+        let to = ((l.sentence.end_s / total) * BAR as f64).ceil() as usize;
+        for cell in cells.iter_mut().take(to.min(BAR)).skip(from.min(BAR)) {
+            *cell = (letter, code);
+        }
+    }
+    let mut out = String::from("|");
+    for (c, code) in cells {
+        out.push_str(&style.paint(code, &c.to_string()));
+    }
+    out.push('|');
+    out
+}
+
+/// The report printed after an answer.
+pub fn terminal(a: &Analysis, style: Style) -> String {
+    let mut o = String::new();
+    let t = &a.timing;
+    if let Some(q) = &a.question {
+        let _ = writeln!(o, "{} {}", style.paint("1", "Question:"), q.text);
+    }
+    let _ = writeln!(o, "{}", style.paint("1", "Transcript"));
+    let _ = writeln!(o, "  {}", a.transcript.text);
+    let _ = writeln!(o);
+    let _ = writeln!(o, "{}", style.paint("1", "Timing"));
+    let _ = writeln!(o, "  thinking time   {:>6.1} s", t.thinking_s);
+    match t.target_s {
+        Some(target) => {
+            let _ = writeln!(
+                o,
+                "  answer length   {:>6.1} s  (target {:.0} s, {:.0}%)",
+                t.answer_s,
+                target,
+                t.target_ratio.unwrap_or(0.0) * 100.0
+            );
+        }
+        None => {
+            let _ = writeln!(o, "  answer length   {:>6.1} s", t.answer_s);
+        }
+    }
+    let _ = writeln!(o, "  speaking time   {:>6.1} s", t.speaking_s);
+    let _ = writeln!(
+        o,
+        "  pace            {:>6.0} wpm  ({:.0} wpm while talking)",
+        t.wpm, t.wpm_talking
+    );
+    let _ = writeln!(
+        o,
+        "  pauses          {:>6}     (longest {:.1} s)",
+        t.pauses.len(),
+        t.longest_pause_s
+    );
+    let f = &a.fillers;
+    let list = f
+        .counts
+        .iter()
+        .map(|(w, n)| format!("{w} ×{n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let _ = writeln!(
+        o,
+        "  fillers         {:>6}     ({:.1}/min{}{})",
+        f.total,
+        f.per_minute,
+        if list.is_empty() { "" } else { ": " },
+        list
+    );
+    let _ = writeln!(o);
+    let _ = writeln!(o, "{}  {}", style.paint("1", "STAR"), a.star.letters());
+    let _ = writeln!(o, "  {}", time_bar(a, style));
+    for (letter, name, code, part) in parts(a) {
+        let mark = if part.present {
+            style.paint(code, "✓")
+        } else {
+            style.paint("31", "✗")
+        };
+        let mut line = format!("  {mark} {name:<9}");
+        if part.present {
+            let _ = write!(
+                line,
+                " {:>5.1}–{:<5.1} s  {:>3.0}% of the time",
+                part.start_s.unwrap_or(0.0),
+                part.end_s.unwrap_or(0.0),
+                part.share * 100.0
+            );
+        } else {
+            line.push_str(" not found");
+        }
+        if letter == 'A' && part.present {
+            let _ = write!(
+                line,
+                "  (I ×{}, we ×{})",
+                a.star.action.i_count, a.star.action.we_count
+            );
+        }
+        if letter == 'R' && part.present {
+            line.push_str(if a.star.result.quantified {
+                "  quantified"
+            } else {
+                "  not quantified"
+            });
+        }
+        let _ = writeln!(o, "{line}");
+        for e in part.evidence.iter().take(2) {
+            let _ = writeln!(o, "      “{e}”");
+        }
+    }
+    if !a.talking_points.is_empty() {
+        let _ = writeln!(o);
+        let _ = writeln!(o, "{}", style.paint("1", "Talking points"));
+        for tp in &a.talking_points {
+            let mark = if tp.covered {
+                style.paint("32", "✓")
+            } else {
+                style.paint("2", "·")
+            };
+            let _ = writeln!(o, "  {mark} {}", tp.point);
+        }
+    }
+    if !a.suggestions.is_empty() {
+        let _ = writeln!(o);
+        let _ = writeln!(o, "{}", style.paint("1", "Next time"));
+        for s in &a.suggestions {
+            let _ = writeln!(o, "  → {s}");
+        }
+    }
+    o
+}
+
+/// The report as Markdown.
+pub fn markdown(a: &Analysis) -> String {
+    let mut o = String::new();
+    let t = &a.timing;
+    let _ = writeln!(o, "# Answer report\n");
+    if let Some(q) = &a.question {
+        let _ = writeln!(o, "**Question ({}):** {}\n", q.id, q.text);
+    }
+    let _ = writeln!(o, "## Transcript\n\n> {}\n", a.transcript.text);
+    let _ = writeln!(o, "## Timing\n");
+    let _ = writeln!(o, "| measure | value |\n|---|---|");
+    let _ = writeln!(o, "| thinking time | {:.1} s |", t.thinking_s);
+    let _ = writeln!(
+        o,
+        "| answer length | {:.1} s{} |",
+        t.answer_s,
+        t.target_s
+            .map(|x| format!(" (target {x:.0} s)"))
+            .unwrap_or_default()
+    );
+    let _ = writeln!(o, "| speaking time | {:.1} s |", t.speaking_s);
+    let _ = writeln!(
+        o,
+        "| pace | {:.0} wpm ({:.0} while talking) |",
+        t.wpm, t.wpm_talking
+    );
+    let _ = writeln!(
+        o,
+        "| pauses | {} (longest {:.1} s) |",
+        t.pauses.len(),
+        t.longest_pause_s
+    );
+    let _ = writeln!(
+        o,
+        "| fillers | {} ({:.1}/min) |\n",
+        a.fillers.total, a.fillers.per_minute
+    );
+    let _ = writeln!(o, "## STAR: {}\n", a.star.letters());
+    for (_, name, _, part) in parts(a) {
+        if part.present {
+            let _ = writeln!(
+                o,
+                "- **{name}**: {:.1}–{:.1} s, {:.0}% of the time",
+                part.start_s.unwrap_or(0.0),
+                part.end_s.unwrap_or(0.0),
+                part.share * 100.0
+            );
+            for e in &part.evidence {
+                let _ = writeln!(o, "  - “{e}”");
+            }
+        } else {
+            let _ = writeln!(o, "- **{name}**: not found");
+        }
+    }
+    let _ = writeln!(
+        o,
+        "\nResult quantified: {}. Actions: I ×{}, we ×{}.",
+        if a.star.result.quantified {
+            "yes"
+        } else {
+            "no"
+        },
+        a.star.action.i_count,
+        a.star.action.we_count
+    );
+    if !a.suggestions.is_empty() {
+        let _ = writeln!(o, "\n## Next time\n");
+        for s in &a.suggestions {
+            let _ = writeln!(o, "- {s}");
+        }
+    }
+    o
+}
