@@ -82,19 +82,20 @@ pub struct Inputs<'a> {
 /// Analyses one answer.
 pub fn analyze(input: Inputs) -> Analysis {
     let spans = timing::speech_spans(input.voice);
-    let words = input
-        .transcript
+    let mut transcript = input.transcript.clone();
+    timing::snap_words(&mut transcript.words, &spans);
+    let words = transcript
         .words
         .iter()
         .filter(|w| w.word.chars().any(char::is_alphanumeric))
         .count();
     let target = input.question.map(|q| f64::from(q.target_seconds));
     let timing = timing::timing(&spans, words, target);
-    let fillers = fillers::fillers(&input.transcript.words, timing.answer_s / 60.0);
-    let star = star::star(&star::sentences(&input.transcript.words));
+    let fillers = fillers::fillers(&transcript.words, timing.answer_s / 60.0);
+    let star = star::star(&star::sentences(&transcript.words));
     let talking_points = input
         .question
-        .map(|q| talking_points(&q.talking_points, &input.transcript.text))
+        .map(|q| talking_points(&q.talking_points, &transcript.text))
         .unwrap_or_default();
     let behavioral = input.question.is_none_or(|q| q.kind == Kind::Behavioral);
     let suggestions = suggestions(&timing, &fillers, &star, behavioral);
@@ -108,7 +109,7 @@ pub fn analyze(input: Inputs) -> Analysis {
         audio: AudioInfo {
             duration_s: input.duration_s,
         },
-        transcript: input.transcript.clone(),
+        transcript,
         timing,
         fillers,
         star,

@@ -1,0 +1,250 @@
+//! `rehearse analyze` on the labelled spoken fixtures, with real whisper.
+
+mod common;
+
+use common::*;
+use rehearse::analysis::text;
+use serde_json::Value;
+
+struct Fixture {
+    name: String,
+    wav: std::path::PathBuf,
+    label: Value,
+}
+
+fn fixtures() -> Vec<Fixture> {
+    let dir = root().join("tests/fixtures");
+    let mut out: Vec<Fixture> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .map(|p| {
+            let label: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+            let name = label["name"].as_str().unwrap().to_string();
+            Fixture {
+                wav: dir.join(format!("{name}.wav")),
+                name,
+                label,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+fn analyze_json(wav: &std::path::Path, question: &str) -> Value {
+    let out = rehearse()
+        .arg("--model")
+        .arg(tiny_en())
+        .args(["analyze", "--json", "--question", question])
+        .arg(wav)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn fixture_set_meets_the_accuracy_targets() {
+    let set = fixtures();
+    assert!(set.len() >= 10, "need at least 10 labelled answers");
+    let (mut labels, mut labels_right) = (0, 0);
+    let (mut ref_words, mut word_errors) = (0, 0);
+    let mut failures = Vec::new();
+    for f in &set {
+        let a = analyze_json(&f.wav, f.label["question"].as_str().unwrap());
+        let truth = &f.label["truth"];
+        let mut got = String::new();
+        for (part, letter) in [
+            ("situation", 'S'),
+            ("task", 'T'),
+            ("action", 'A'),
+            ("result", 'R'),
+        ] {
+            let present = a["star"][part]["present"].as_bool().unwrap();
+            labels += 1;
+            if present == f.label["star"][part].as_bool().unwrap() {
+                labels_right += 1;
+            }
+            got.push(if present { letter } else { '-' });
+        }
+        let reference = text::normalize(f.label["text"].as_str().unwrap());
+        let heard = text::normalize(a["transcript"]["text"].as_str().unwrap());
+        ref_words += reference.len();
+        word_errors += text::word_errors(&reference, &heard);
+        let wpm_err =
+            (a["timing"]["wpm"].as_f64().unwrap() / truth["wpm"].as_f64().unwrap() - 1.0).abs();
+        let dur_err = (a["audio"]["duration_s"].as_f64().unwrap()
+            / truth["duration_s"].as_f64().unwrap()
+            - 1.0)
+            .abs();
+        let think_err = (a["timing"]["thinking_s"].as_f64().unwrap()
+            - truth["thinking_s"].as_f64().unwrap())
+        .abs();
+        eprintln!(
+            "{:<30} {got} wpm err {:>4.1}%  duration err {:.2}%  thinking err {:.2} s",
+            f.name,
+            wpm_err * 100.0,
+            dur_err * 100.0,
+            think_err
+        );
+        if wpm_err > 0.05 {
+            failures.push(format!(
+                "{}: words per minute off by {:.1}%",
+                f.name,
+                wpm_err * 100.0
+            ));
+        }
+        if dur_err > 0.01 {
+            failures.push(format!(
+                "{}: duration off by {:.2}%",
+                f.name,
+                dur_err * 100.0
+            ));
+        }
+    }
+    let star_accuracy = labels_right as f64 / labels as f64;
+    let wer = word_errors as f64 / ref_words as f64;
+    eprintln!(
+        "STAR labels {labels_right}/{labels} = {:.1}%, WER {:.1}%",
+        star_accuracy * 100.0,
+        wer * 100.0
+    );
+    assert!(
+        star_accuracy >= 0.90,
+        "STAR labels {:.1}% < 90%",
+        star_accuracy * 100.0
+    );
+    assert!(wer <= 0.15, "WER {:.1}% > 15%", wer * 100.0);
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[test]
+fn analyze_json_matches_the_snapshot() {
+    let f = fixtures()
+        .into_iter()
+        .find(|f| f.name == "cache-full")
+        .unwrap();
+    let a = analyze_json(&f.wav, "performance-optimization");
+    insta::assert_json_snapshot!("cache-full", a, {
+        ".transcript.words[].probability" => insta::rounded_redaction(1),
+        ".**.start_s" => insta::rounded_redaction(1),
+        ".**.end_s" => insta::rounded_redaction(1),
+        ".**.duration_s" => insta::rounded_redaction(1),
+        ".timing.*" => insta::rounded_redaction(1),
+        ".star.*.share" => insta::rounded_redaction(2),
+    });
+}
+
+#[test]
+fn markdown_report_shows_star_and_suggestions() {
+    let f = fixtures()
+        .into_iter()
+        .find(|f| f.name == "deploy-no-result")
+        .unwrap();
+    let out = rehearse()
+        .arg("--model")
+        .arg(tiny_en())
+        .args([
+            "analyze",
+            "--markdown",
+            "--question",
+            "zero-downtime-deploys",
+        ])
+        .arg(&f.wav)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(md.contains("## STAR: STA-"), "{md}");
+    assert!(md.contains("- **Result**: not found"), "{md}");
+    assert!(md.contains("Add the result"), "{md}");
+}
+
+#[test]
+fn terminal_report_has_no_colour_when_piped() {
+    let f = fixtures()
+        .into_iter()
+        .find(|f| f.name == "tests-short")
+        .unwrap();
+    let out = rehearse()
+        .arg("--model")
+        .arg(tiny_en())
+        .arg("analyze")
+        .arg(&f.wav)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains('\x1b'), "escape codes in piped output");
+    assert!(text.contains("STAR  --AR"), "{text}");
+}
+
+#[test]
+fn user_errors_get_one_line_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = fixtures()
+        .into_iter()
+        .find(|f| f.name == "tests-short")
+        .unwrap()
+        .wav;
+    let bad_bank = write(
+        dir.path(),
+        "bank.toml",
+        b"[[questions]]\nid = \"x\"\ntext = \"Why?\"\ncategory = \"c\"\nkind = \"sideways\"\n",
+    );
+    let out = rehearse()
+        .arg("--bank")
+        .arg(&bad_bank)
+        .args(["analyze", "--question", "x"])
+        .arg(&wav)
+        .output()
+        .unwrap();
+    assert_one_line_error(&out, 2, "bank.toml:5:8:");
+
+    let out = rehearse()
+        .args(["analyze", "--question", "no-such-question"])
+        .arg(&wav)
+        .output()
+        .unwrap();
+    assert_one_line_error(&out, 2, "no question with id `no-such-question`");
+
+    let corrupt = write(
+        dir.path(),
+        "corrupt.wav",
+        b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00garbage",
+    );
+    let out = rehearse().arg("analyze").arg(&corrupt).output().unwrap();
+    assert_one_line_error(&out, 2, "is not a readable WAV file");
+
+    let empty = dir.path().join("empty.wav");
+    hound::WavWriter::create(&empty, rehearse::audio::wav::spec_16k_mono())
+        .unwrap()
+        .finalize()
+        .unwrap();
+    let out = rehearse().arg("analyze").arg(&empty).output().unwrap();
+    assert_one_line_error(&out, 2, "holds no audio");
+
+    let silent = dir.path().join("silent.wav");
+    rehearse::audio::wav::write_16k_mono(&silent, &vec![0.0; 16_000 * 3]).unwrap();
+    let out = rehearse().arg("analyze").arg(&silent).output().unwrap();
+    assert_one_line_error(&out, 2, "no speech detected");
+}
+
+#[test]
+fn questions_lists_the_bank_and_filters_by_category() {
+    let out = rehearse().args(["questions", "--json"]).output().unwrap();
+    let all: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(all.as_array().unwrap().len(), 15);
+    let out = rehearse()
+        .args(["questions", "--category", "data", "--json"])
+        .output()
+        .unwrap();
+    let data: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(data.as_array().unwrap().len(), 2);
+}
