@@ -1,11 +1,36 @@
 //! Audio in and out: WAV files, resampling to Whisper's 16 kHz mono, and
 //! voice activity detection.
 
+pub mod capture;
+pub mod playback;
 pub mod resample;
 pub mod vad;
 pub mod wav;
 
 use std::path::PathBuf;
+
+/// Runs `f` with the process's stderr pointed at /dev/null. ALSA's plugins
+/// (JACK, OSS) print to stderr while cpal probes devices; the user should see
+/// our one-line messages, not theirs.
+pub fn without_stderr<T>(f: impl FnOnce() -> T) -> T {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: dup/dup2/close on valid descriptors; stderr is restored before returning.
+        let saved = unsafe { libc::dup(2) };
+        let null = std::fs::OpenOptions::new().write(true).open("/dev/null");
+        if let (true, Ok(null)) = (saved >= 0, null) {
+            unsafe { libc::dup2(null.as_raw_fd(), 2) };
+            let out = f();
+            unsafe {
+                libc::dup2(saved, 2);
+                libc::close(saved);
+            }
+            return out;
+        }
+    }
+    f()
+}
 
 /// Whisper's sample rate; every recording is stored at this rate.
 pub const WHISPER_RATE: u32 = 16_000;
@@ -53,6 +78,20 @@ pub enum AudioError {
         /// The OS or encoder error.
         err: String,
     },
+    /// No such audio device.
+    #[error("no {kind} device{}; list them with `rehearse devices`, or answer from a file with --audio-from FILE.wav", wanted.as_ref().map(|w| format!(" matching {w:?}")).unwrap_or_default())]
+    NoDevice {
+        /// "input" or "output".
+        kind: &'static str,
+        /// The name asked for, if any.
+        wanted: Option<String>,
+    },
+    /// The audio system refused a request.
+    #[error("audio device error: {0}; check `rehearse devices`")]
+    Device(String),
+    /// The device went away.
+    #[error("the audio device disappeared; reconnect it and run the command again")]
+    DeviceLost,
     /// The resampler refused its input.
     #[error("cannot resample from {rate} Hz: {reason}")]
     Resample {

@@ -10,11 +10,12 @@ use super::{AudioError, Clip, WHISPER_RATE};
 /// Input frames per resampler call.
 const CHUNK: usize = 1024;
 
-/// A streaming mono resampler to 16 kHz. Output is aligned: the resampler's
-/// delay is trimmed, and [`To16k::finish`] pads the tail so that exactly
-/// `ceil(input × 16000 / rate)` samples come out in all.
+/// A streaming mono resampler to 16 kHz (by default; see [`To16k::between`]).
+/// Output is aligned: the resampler's delay is trimmed, and [`To16k::finish`]
+/// pads the tail so that exactly `ceil(input × to / from)` samples come out.
 pub struct To16k {
     rate: u32,
+    to: u32,
     engine: Option<Fft<f32>>,
     pending: Vec<f32>,
     scratch: Vec<f32>,
@@ -30,28 +31,27 @@ impl std::fmt::Debug for To16k {
 }
 
 impl To16k {
-    /// A resampler from `rate` Hz.
+    /// A resampler from `rate` Hz to 16 kHz.
     pub fn new(rate: u32) -> Result<To16k, AudioError> {
-        if rate == 0 {
+        To16k::between(rate, WHISPER_RATE)
+    }
+
+    /// A resampler from `rate` Hz to `to` Hz.
+    pub fn between(rate: u32, to: u32) -> Result<To16k, AudioError> {
+        if rate == 0 || to == 0 {
             return Err(AudioError::Resample {
                 rate,
                 reason: "the sample rate is zero".into(),
             });
         }
-        let engine = if rate == WHISPER_RATE {
+        let engine = if rate == to {
             None
         } else {
-            let fft = Fft::<f32>::new(
-                rate as usize,
-                WHISPER_RATE as usize,
-                CHUNK,
-                1,
-                FixedSync::Input,
-            )
-            .map_err(|e| AudioError::Resample {
-                rate,
-                reason: e.to_string(),
-            })?;
+            let fft = Fft::<f32>::new(rate as usize, to as usize, CHUNK, 1, FixedSync::Input)
+                .map_err(|e| AudioError::Resample {
+                    rate,
+                    reason: e.to_string(),
+                })?;
             Some(fft)
         };
         let (to_skip, out_max) = engine
@@ -59,6 +59,7 @@ impl To16k {
             .map_or((0, 0), |e| (e.output_delay(), e.output_frames_max()));
         Ok(To16k {
             rate,
+            to,
             engine,
             pending: Vec::with_capacity(CHUNK),
             scratch: vec![0.0; out_max],
@@ -69,7 +70,7 @@ impl To16k {
     }
 
     fn expected_output(&self) -> u64 {
-        (self.input_total * u64::from(WHISPER_RATE)).div_ceil(u64::from(self.rate))
+        (self.input_total * u64::from(self.to)).div_ceil(u64::from(self.rate))
     }
 
     /// Feeds samples; appends whatever 16 kHz output is ready to `out`.
@@ -135,15 +136,17 @@ impl To16k {
 
 /// Resamples a whole clip to 16 kHz.
 pub fn to_16k(clip: &Clip) -> Result<Clip, AudioError> {
-    let mut r = To16k::new(clip.rate)?;
-    let mut out =
-        Vec::with_capacity(clip.samples.len() * 16_000 / clip.rate.max(1) as usize + CHUNK);
+    convert(clip, WHISPER_RATE)
+}
+
+/// Resamples a whole clip to `rate`.
+pub fn convert(clip: &Clip, rate: u32) -> Result<Clip, AudioError> {
+    let mut r = To16k::between(clip.rate, rate)?;
+    let expected = clip.samples.len() * rate as usize / clip.rate.max(1) as usize;
+    let mut out = Vec::with_capacity(expected + CHUNK);
     r.push(&clip.samples, &mut out)?;
     r.finish(&mut out)?;
-    Ok(Clip {
-        samples: out,
-        rate: WHISPER_RATE,
-    })
+    Ok(Clip { samples: out, rate })
 }
 
 #[cfg(test)]

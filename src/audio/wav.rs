@@ -90,6 +90,27 @@ pub fn to_i16(s: f32) -> i16 {
     (s.clamp(-1.0, 1.0) * 32767.0).round() as i16
 }
 
+/// Creates a 16 kHz mono 16-bit WAV readable by the user only (0600), in a
+/// folder only the user can enter (0700).
+pub fn create_private(
+    path: &Path,
+) -> Result<hound::WavWriter<std::io::BufWriter<std::fs::File>>, AudioError> {
+    let fail = |err: String| AudioError::Write {
+        path: path.to_path_buf(),
+        err,
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        crate::history::private_dir(dir).map_err(|e| fail(e.to_string()))?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options.open(path).map_err(|e| fail(e.to_string()))?;
+    hound::WavWriter::new(std::io::BufWriter::new(file), spec_16k_mono())
+        .map_err(|e| fail(e.to_string()))
+}
+
 /// Writes a 16 kHz mono 16-bit WAV.
 pub fn write_16k_mono(path: &Path, samples: &[f32]) -> Result<(), AudioError> {
     let fail = |e: hound::Error| AudioError::Write {

@@ -11,6 +11,7 @@ use rehearse::session;
 use rehearse::transcribe::{Whisper, WhisperOptions, catalog};
 
 use super::Output;
+use rehearse::{out, outln};
 
 /// Options of `rehearse analyze`.
 #[derive(Debug, Args)]
@@ -70,11 +71,11 @@ pub fn run(
     spinner.finish_and_clear();
     let analysis = analysis?;
     if out.json {
-        println!("{}", serde_json::to_string_pretty(&analysis)?);
+        outln!("{}", serde_json::to_string_pretty(&analysis)?);
     } else if args.markdown {
-        print!("{}", report::markdown(&analysis));
+        out!("{}", report::markdown(&analysis));
     } else {
-        print!("{}", report::terminal(&analysis, style()));
+        out!("{}", report::terminal(&analysis, style()));
     }
     Ok(())
 }
@@ -105,7 +106,7 @@ pub fn questions(
     let (bank, category) = match cmd {
         Some(QuestionsCommand::Check { path }) => {
             let b = Bank::load(&path)?;
-            println!("{}: {} questions, valid", path.display(), b.questions.len());
+            outln!("{}: {} questions, valid", path.display(), b.questions.len());
             return Ok(());
         }
         Some(QuestionsCommand::List { category: c }) => (load_bank(bank)?, c.or(category)),
@@ -113,13 +114,16 @@ pub fn questions(
     };
     let chosen: Vec<_> = bank.in_category(category.as_deref()).collect();
     if out.json {
-        println!("{}", serde_json::to_string_pretty(&chosen)?);
+        outln!("{}", serde_json::to_string_pretty(&chosen)?);
         return Ok(());
     }
     for q in chosen {
-        println!(
+        outln!(
             "{:<26} {:<20} {:>4}s  {}",
-            q.id, q.category, q.target_seconds, q.text
+            q.id,
+            q.category,
+            q.target_seconds,
+            q.text
         );
     }
     Ok(())

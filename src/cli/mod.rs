@@ -3,6 +3,7 @@
 
 mod analyze;
 mod model;
+mod practice;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -22,12 +23,15 @@ use rehearse::transcribe::check::CheckError;
     name = "rehearse",
     version,
     about,
-    after_help = "Examples:\n  rehearse analyze answer.wav --question complex-project\n  rehearse analyze answer.wav --json\n  rehearse questions --category data\n  rehearse model list\n  rehearse model import ~/faster-whisper-tiny.en\n  rehearse model fetch tiny.en\n  rehearse model verify"
+    after_help = "Examples:\n  rehearse practice\n  rehearse ask complex-project\n  rehearse analyze answer.wav --question complex-project\n  rehearse analyze answer.wav --json\n  rehearse questions --category data\n  rehearse model list\n  rehearse model import ~/faster-whisper-tiny.en\n  rehearse model fetch tiny.en\n  rehearse model verify"
 )]
 pub struct Cli {
     /// Question bank file or folder (default: the built-in backend-engineer bank).
     #[arg(long, global = true, value_name = "PATH")]
     pub bank: Option<PathBuf>,
+    /// Where recordings and history live (default: the platform data folder; $REHEARSE_DATA_DIR).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
     /// Whisper model file (ggml .bin); overrides $REHEARSE_MODEL and models/.
     #[arg(long, global = true, value_name = "PATH")]
     pub model: Option<PathBuf>,
@@ -45,9 +49,25 @@ pub struct Cli {
 /// Top-level commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Practise: hear questions, answer aloud, get a report after each.
+    #[command(
+        after_help = "Examples:\n  rehearse practice\n  rehearse practice --category data --count 2 --shuffle\n  rehearse practice --no-speak --silence-stop 3\n  rehearse practice --audio-from answer.wav --count 1"
+    )]
+    Practice(practice::PracticeArgs),
+    /// Ask one question by id and record the answer.
+    #[command(after_help = "Example:\n  rehearse ask message-queues")]
+    Ask {
+        /// The question id (see `rehearse questions`).
+        id: String,
+        /// Device, voice and timing options.
+        #[command(flatten)]
+        live: practice::LiveArgs,
+    },
+    /// List audio input and output devices, with the defaults marked.
+    Devices,
     /// Analyse a recorded answer: timing, fillers and STAR coverage.
     #[command(
-        after_help = "Examples:\n  rehearse analyze answer.wav\n  rehearse analyze answer.wav --question message-queues --json"
+        after_help = "Examples:\n  rehearse practice\n  rehearse ask complex-project\n  rehearse analyze answer.wav\n  rehearse analyze answer.wav --question message-queues --json"
     )]
     Analyze(analyze::AnalyzeArgs),
     /// List the questions in the bank, or check a bank file.
@@ -72,6 +92,22 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     };
     match cli.command {
         Command::Model(cmd) => model::run(cmd, cli.model.as_deref(), &out),
+        Command::Practice(args) => interrupted(practice::run_practice(
+            args,
+            cli.bank.as_deref(),
+            cli.model.as_deref(),
+            cli.data_dir.as_deref(),
+            &out,
+        )?),
+        Command::Ask { id, live } => interrupted(practice::run_ask(
+            &id,
+            live,
+            cli.bank.as_deref(),
+            cli.model.as_deref(),
+            cli.data_dir.as_deref(),
+            &out,
+        )?),
+        Command::Devices => practice::run_devices(&out),
         Command::Analyze(args) => {
             analyze::run(args, cli.bank.as_deref(), cli.model.as_deref(), &out)
         }
@@ -79,6 +115,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             analyze::questions(command, category, cli.bank.as_deref(), &out)
         }
     }
+}
+
+/// Ctrl-C ended the session: everything is saved; exit with 130.
+#[derive(Debug, thiserror::Error)]
+#[error("interrupted; everything recorded so far is saved")]
+pub struct Interrupted;
+
+fn interrupted(was: bool) -> anyhow::Result<()> {
+    if was { Err(Interrupted.into()) } else { Ok(()) }
 }
 
 /// How to print.
@@ -131,6 +176,9 @@ fn model_code(e: &ModelError) -> u8 {
 /// runtime failures, 130 when interrupted.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
     for cause in err.chain() {
+        if cause.downcast_ref::<Interrupted>().is_some() {
+            return 130;
+        }
         let model_error =
             cause
                 .downcast_ref::<ModelError>()

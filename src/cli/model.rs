@@ -10,6 +10,7 @@ use rehearse::transcribe::catalog::{self, Provenance};
 use rehearse::transcribe::{check, fetch, import};
 
 use super::Output;
+use rehearse::outln;
 
 /// Model subcommands.
 #[derive(Debug, Subcommand)]
@@ -68,12 +69,12 @@ fn run_import(source: &Path, output: &Path, out: &Output) -> anyhow::Result<()> 
     bar.finish_and_clear();
     let sha = catalog::sha256_file(&done.path)?;
     if out.json {
-        println!(
+        outln!(
             "{}",
             serde_json::json!({"path": done.path, "bytes": done.bytes, "kind": done.hparams.model_name(), "sha256": sha})
         );
     } else {
-        println!(
+        outln!(
             "{}  {} bytes  sha256 {sha}",
             done.path.display(),
             done.bytes
@@ -114,7 +115,7 @@ fn run_fetch(name: &str, dir: Option<PathBuf>, mirror: &str, out: &Output) -> an
         bar.set_position(done);
     })?;
     bar.finish_and_clear();
-    println!("{}  verified sha256 {}", dest.display(), model.sha256);
+    outln!("{}  verified sha256 {}", dest.display(), model.sha256);
     Ok(())
 }
 
@@ -136,11 +137,11 @@ fn run_list(explicit: Option<&Path>, out: &Output) -> anyhow::Result<()> {
         }
     }
     if out.json {
-        println!("{}", serde_json::Value::Array(rows));
+        outln!("{}", serde_json::Value::Array(rows));
         return Ok(());
     }
     if rows.is_empty() {
-        println!(
+        outln!(
             "no models found in {}; run `scripts/fetch-model` or `rehearse model fetch tiny.en`",
             catalog::search_dirs()
                 .iter()
@@ -154,7 +155,7 @@ fn run_list(explicit: Option<&Path>, out: &Output) -> anyhow::Result<()> {
         let mark = if r["default"] == true { "*" } else { " " };
         let path = r["path"].as_str().unwrap_or_default();
         if let Some(problem) = r["problem"].as_str() {
-            println!("{mark} {path}  BROKEN: {problem}");
+            outln!("{mark} {path}  BROKEN: {problem}");
             continue;
         }
         let status = match r["provenance"].as_str() {
@@ -162,7 +163,7 @@ fn run_list(explicit: Option<&Path>, out: &Output) -> anyhow::Result<()> {
             Some("pinned_import") => "verified (pinned PyPI import)",
             _ => "unverified (sound structure, unknown checksum)",
         };
-        println!(
+        outln!(
             "{mark} {path}  {} {}  {:.1} MB  {status}",
             r["kind"].as_str().unwrap_or_default(),
             r["weights"].as_str().unwrap_or_default(),
@@ -193,9 +194,9 @@ fn run_verify(explicit: Option<&Path>, threads: usize, out: &Output) -> anyhow::
             failed += 1;
         }
         if out.json {
-            println!("{}", serde_json::json!({"path": p, "verdict": verdict}));
+            outln!("{}", serde_json::json!({"path": p, "verdict": verdict}));
         } else {
-            println!(
+            outln!(
                 "{} {}: heard {:?} ({} word error{}, loaded in {:.2} s, transcribed in {:.2} s)",
                 if verdict.passed { "ok  " } else { "FAIL" },
                 p.display(),

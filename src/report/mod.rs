@@ -6,6 +6,31 @@ use std::fmt::Write;
 use crate::analysis::Analysis;
 use crate::analysis::star::Part;
 
+/// Writes to stdout; a closed pipe (`rehearse … | head`) ends the program
+/// quietly instead of panicking. libpulse ignores SIGPIPE, so the write error
+/// is the only signal there is.
+pub fn emit(args: std::fmt::Arguments) {
+    use std::io::Write;
+    if let Err(e) = std::io::stdout().lock().write_fmt(args)
+        && e.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(0);
+    }
+}
+
+/// `println!` through [`emit`].
+#[macro_export]
+macro_rules! outln {
+    () => { $crate::report::emit(format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::report::emit(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
+/// `print!` through [`emit`].
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::report::emit(format_args!($($arg)*)) };
+}
+
 /// Width of the STAR time bar in characters.
 const BAR: usize = 60;
 

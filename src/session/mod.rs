@@ -32,6 +32,8 @@ pub enum SessionError {
     },
 }
 
+pub mod practice;
+
 /// Analyses 16 kHz mono samples of an answer.
 pub fn analyze_samples(
     samples: &[f32],

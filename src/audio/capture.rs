@@ -1,0 +1,530 @@
+//! Recording an answer. A source (the cpal microphone, or a WAV file played
+//! in real time) fills a pre-allocated ring buffer; the realtime callback does
+//! nothing else and counts overruns. A worker thread owns all other state: it
+//! downmixes, resamples to 16 kHz, runs the voice detector and appends every
+//! block to the WAV on disk (header updated) before reading the next, so a
+//! crash or Ctrl-C loses nothing already said.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
+use cpal::{FromSample, SizedSample};
+use rtrb::{Consumer, Producer, RingBuffer};
+
+use super::resample::To16k;
+use super::vad::{self, Vad, VoiceActivity};
+use super::{AudioError, WHISPER_RATE, wav};
+
+/// Seconds of device audio the ring buffer holds.
+const RING_SECONDS: u32 = 4;
+/// Voiced time after which the answer counts as begun.
+const SPEECH_BEGUN_S: f64 = 0.25;
+
+/// Where the samples come from.
+pub struct Source {
+    consumer: Consumer<f32>,
+    rate: u32,
+    channels: u16,
+    overruns: Arc<AtomicU64>,
+    lost: Arc<AtomicBool>,
+    stop: Arc<AtomicBool>,
+    armed: Arc<AtomicBool>,
+    _stream: Option<cpal::Stream>,
+    feeder: Option<JoinHandle<()>>,
+    /// Human-readable name of the source.
+    pub name: String,
+}
+
+impl std::fmt::Debug for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Source")
+            .field("name", &self.name)
+            .field("rate", &self.rate)
+            .finish()
+    }
+}
+
+impl Drop for Source {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(f) = self.feeder.take() {
+            let _ = f.join();
+        }
+    }
+}
+
+fn ring(rate: u32, channels: u16) -> (Producer<f32>, Consumer<f32>) {
+    RingBuffer::new((rate * u32::from(channels) * RING_SECONDS) as usize)
+}
+
+/// Finds a device by (part of) its name, or the default one.
+pub fn find_device(
+    host: &cpal::Host,
+    name: Option<&str>,
+    input: bool,
+) -> Result<cpal::Device, AudioError> {
+    let kind = if input { "input" } else { "output" };
+    let no_device = || AudioError::NoDevice {
+        kind,
+        wanted: name.map(str::to_string),
+    };
+    match name {
+        None => if input {
+            host.default_input_device()
+        } else {
+            host.default_output_device()
+        }
+        .ok_or_else(no_device),
+        Some(wanted) => {
+            let devices = if input {
+                host.input_devices()
+            } else {
+                host.output_devices()
+            };
+            let devices = devices.map_err(|e| AudioError::Device(e.to_string()))?;
+            let wanted_lower = wanted.to_lowercase();
+            devices
+                .into_iter()
+                .find(|d| device_name(d).to_lowercase().contains(&wanted_lower))
+                .ok_or_else(no_device)
+        }
+    }
+}
+
+/// A device's display name.
+pub fn device_name(d: &cpal::Device) -> String {
+    d.description()
+        .map(|desc| desc.name().to_string())
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+impl Source {
+    /// Opens the microphone (`name` matches part of a device name).
+    pub fn microphone(name: Option<&str>) -> Result<Source, AudioError> {
+        super::without_stderr(|| Source::open_microphone(name))
+    }
+
+    fn open_microphone(name: Option<&str>) -> Result<Source, AudioError> {
+        let host = cpal::default_host();
+        let device = find_device(&host, name, true)?;
+        let supported = device.default_input_config().map_err(|e| {
+            AudioError::Device(format!("the input device has no usable format: {e}"))
+        })?;
+        let mut config: cpal::StreamConfig = supported.config();
+        // Ask for 16 kHz mono where the device offers it: no resampling, exact samples.
+        if let Ok(ranges) = device.supported_input_configs() {
+            let native = ranges.into_iter().find(|r| {
+                r.sample_format() == supported.sample_format()
+                    && r.min_sample_rate() <= WHISPER_RATE
+                    && r.max_sample_rate() >= WHISPER_RATE
+                    && r.channels() == 1
+            });
+            if native.is_some() {
+                config.sample_rate = WHISPER_RATE;
+                config.channels = 1;
+            }
+        }
+        let (producer, consumer) = ring(config.sample_rate, config.channels);
+        let overruns = Arc::new(AtomicU64::new(0));
+        let lost = Arc::new(AtomicBool::new(false));
+        let stream = match supported.sample_format() {
+            cpal::SampleFormat::F32 => build::<f32>(&device, config, producer, &overruns, &lost),
+            cpal::SampleFormat::I16 => build::<i16>(&device, config, producer, &overruns, &lost),
+            cpal::SampleFormat::I32 => build::<i32>(&device, config, producer, &overruns, &lost),
+            cpal::SampleFormat::U16 => build::<u16>(&device, config, producer, &overruns, &lost),
+            cpal::SampleFormat::U8 => build::<u8>(&device, config, producer, &overruns, &lost),
+            other => {
+                return Err(AudioError::Device(format!(
+                    "unsupported sample format {other}"
+                )));
+            }
+        }?;
+        stream
+            .play()
+            .map_err(|e| AudioError::Device(e.to_string()))?;
+        Ok(Source {
+            consumer,
+            rate: config.sample_rate,
+            channels: config.channels,
+            overruns,
+            lost,
+            stop: Arc::new(AtomicBool::new(false)),
+            armed: Arc::new(AtomicBool::new(true)),
+            _stream: Some(stream),
+            feeder: None,
+            name: device_name(&device),
+        })
+    }
+
+    /// Plays a WAV file into the ring buffer at real time, then silence, as
+    /// if someone spoke it into a microphone.
+    pub fn file_realtime(path: &Path) -> Result<Source, AudioError> {
+        let clip = wav::read_mono(path)?;
+        let (mut producer, consumer) = ring(clip.rate, 1);
+        let stop = Arc::new(AtomicBool::new(false));
+        let stop_flag = stop.clone();
+        let armed = Arc::new(AtomicBool::new(false));
+        let go = armed.clone();
+        let overruns = Arc::new(AtomicU64::new(0));
+        let overrun_count = overruns.clone();
+        let rate = clip.rate;
+        let feeder = std::thread::Builder::new()
+            .name("rehearse-file-source".into())
+            .spawn(move || {
+                // The file is the candidate's answer: it starts when the answer does.
+                while !go.load(Ordering::Relaxed) {
+                    if stop_flag.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                let started = Instant::now();
+                let mut sent = 0usize;
+                let silence = [0f32; 512];
+                while !stop_flag.load(Ordering::Relaxed) {
+                    let due = (started.elapsed().as_secs_f64() * f64::from(rate)) as usize;
+                    while sent < due {
+                        let n = (due - sent).min(512);
+                        let block = if sent < clip.samples.len() {
+                            &clip.samples[sent..(sent + n).min(clip.samples.len())]
+                        } else {
+                            &silence[..n]
+                        };
+                        let (pushed, rest) = producer.push_partial_slice(block);
+                        overrun_count.fetch_add(rest.len() as u64, Ordering::Relaxed);
+                        sent += pushed.len() + rest.len();
+                    }
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+            })
+            .map_err(|e| AudioError::Device(e.to_string()))?;
+        Ok(Source {
+            consumer,
+            rate,
+            channels: 1,
+            overruns,
+            lost: Arc::new(AtomicBool::new(false)),
+            stop,
+            armed,
+            _stream: None,
+            feeder: Some(feeder),
+            name: path.display().to_string(),
+        })
+    }
+}
+
+fn build<T>(
+    device: &cpal::Device,
+    config: cpal::StreamConfig,
+    mut producer: Producer<f32>,
+    overruns: &Arc<AtomicU64>,
+    lost: &Arc<AtomicBool>,
+) -> Result<cpal::Stream, AudioError>
+where
+    T: SizedSample,
+    f32: FromSample<T>,
+{
+    let overrun_count = overruns.clone();
+    let lost_flag = lost.clone();
+    let xruns = overruns.clone();
+    device
+        .build_input_stream::<T, _, _>(
+            config,
+            // Realtime: copy into pre-allocated slots, count what does not fit. Nothing else.
+            move |data: &[T], _: &cpal::InputCallbackInfo| {
+                let n = data.len().min(producer.slots());
+                if let Ok(chunk) = producer.write_chunk_uninit(n) {
+                    chunk.fill_from_iter(data[..n].iter().map(|s| s.to_sample::<f32>()));
+                }
+                if n < data.len() {
+                    overrun_count.fetch_add((data.len() - n) as u64, Ordering::Relaxed);
+                }
+            },
+            move |err: cpal::Error| match err.kind() {
+                cpal::ErrorKind::Xrun => {
+                    xruns.fetch_add(1, Ordering::Relaxed);
+                }
+                _ => lost_flag.store(true, Ordering::Relaxed),
+            },
+            None,
+        )
+        .map_err(|e| AudioError::Device(e.to_string()))
+}
+
+/// Live figures the screen shows while recording.
+#[derive(Debug, Default)]
+pub struct Live {
+    level_bits: AtomicU32,
+    answer_samples: AtomicU64,
+    speech_begun: AtomicBool,
+    trailing_silence_ms: AtomicU64,
+    first_speech_ms: AtomicU64,
+    answer_open: AtomicBool,
+    /// Set when the source failed (device unplugged, daemon gone).
+    pub lost: AtomicBool,
+}
+
+impl Live {
+    /// Input level, 0..1 (RMS of the last block, scaled).
+    pub fn level(&self) -> f32 {
+        f32::from_bits(self.level_bits.load(Ordering::Relaxed))
+    }
+    /// Seconds of answer recorded.
+    pub fn answer_s(&self) -> f64 {
+        self.answer_samples.load(Ordering::Relaxed) as f64 / f64::from(WHISPER_RATE)
+    }
+    /// Whether the candidate has started speaking.
+    pub fn speech_begun(&self) -> bool {
+        self.speech_begun.load(Ordering::Relaxed)
+    }
+    /// Seconds of silence since speech last stopped.
+    pub fn trailing_silence_s(&self) -> f64 {
+        self.trailing_silence_ms.load(Ordering::Relaxed) as f64 / 1000.0
+    }
+    /// When speech first began, seconds into the answer.
+    pub fn first_speech_s(&self) -> Option<f64> {
+        let ms = self.first_speech_ms.load(Ordering::Relaxed);
+        (ms != u64::MAX && self.speech_begun()).then(|| ms as f64 / 1000.0)
+    }
+}
+
+/// A finished recording.
+#[derive(Debug, Clone)]
+pub struct Recording {
+    /// The WAV on disk (16 kHz mono 16-bit).
+    pub wav: PathBuf,
+    /// The samples, as written.
+    pub samples: Vec<f32>,
+    /// Voice activity on the answer's timeline.
+    pub voice: VoiceActivity,
+    /// Samples the ring buffer had to drop.
+    pub overruns: u64,
+    /// Whether the source failed before the answer ended.
+    pub source_lost: bool,
+}
+
+enum Command {
+    Answer(PathBuf),
+    Stop,
+}
+
+/// The recording worker; owns everything after the ring buffer.
+pub struct Recorder {
+    commands: Sender<Command>,
+    thread: Option<JoinHandle<Result<Option<Recording>, AudioError>>>,
+    /// Live figures.
+    pub live: Arc<Live>,
+    source: Option<Source>,
+}
+
+impl std::fmt::Debug for Recorder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Recorder").finish()
+    }
+}
+
+impl Recorder {
+    /// Starts the worker on a source. Samples are read (and dropped) until
+    /// [`Recorder::begin_answer`], so the stream is warm before the question ends.
+    pub fn start(mut source: Source) -> Result<Recorder, AudioError> {
+        let (tx, rx) = mpsc::channel();
+        let live = Arc::new(Live::default());
+        live.first_speech_ms.store(u64::MAX, Ordering::Relaxed);
+        let consumer = std::mem::replace(&mut source.consumer, RingBuffer::new(1).1);
+        let worker = Worker {
+            consumer,
+            rate: source.rate,
+            channels: usize::from(source.channels.max(1)),
+            overruns: source.overruns.clone(),
+            lost: source.lost.clone(),
+            live: live.clone(),
+        };
+        let thread = std::thread::Builder::new()
+            .name("rehearse-capture".into())
+            .spawn(move || worker.run(rx))
+            .map_err(|e| AudioError::Device(e.to_string()))?;
+        Ok(Recorder {
+            commands: tx,
+            thread: Some(thread),
+            live,
+            source: Some(source),
+        })
+    }
+
+    /// From now on every sample is the answer, written to `wav`. Returns
+    /// once the worker has the file open, so no sample falls in between.
+    pub fn begin_answer(&self, wav: PathBuf) -> Result<(), AudioError> {
+        let _ = self.commands.send(Command::Answer(wav));
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !self.live.answer_open.load(Ordering::Acquire) {
+            if self.thread.as_ref().is_none_or(|t| t.is_finished()) || Instant::now() > deadline {
+                return Err(AudioError::Device(
+                    "the capture worker did not start the answer".into(),
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        if let Some(source) = &self.source {
+            source.armed.store(true, Ordering::Release);
+        }
+        Ok(())
+    }
+
+    /// Stops, drains what the ring buffer still holds, and finalises the WAV.
+    pub fn finish(mut self) -> Result<Option<Recording>, AudioError> {
+        let _ = self.commands.send(Command::Stop);
+        let result = match self.thread.take() {
+            Some(t) => t
+                .join()
+                .unwrap_or_else(|_| Err(AudioError::Device("the capture worker stopped".into()))),
+            None => Ok(None),
+        };
+        drop(self.source.take());
+        result
+    }
+}
+
+struct Worker {
+    consumer: Consumer<f32>,
+    rate: u32,
+    channels: usize,
+    overruns: Arc<AtomicU64>,
+    lost: Arc<AtomicBool>,
+    live: Arc<Live>,
+}
+
+struct Answer {
+    writer: hound::WavWriter<std::io::BufWriter<std::fs::File>>,
+    path: PathBuf,
+    samples: Vec<f32>,
+    vad: Vad,
+    resampler: To16k,
+}
+
+impl Worker {
+    fn run(mut self, commands: Receiver<Command>) -> Result<Option<Recording>, AudioError> {
+        let block = (self.rate as usize / 100).max(1) * self.channels; // 10 ms
+        let mut raw = vec![0f32; block * 8];
+        let mut mono: Vec<f32> = Vec::with_capacity(raw.len());
+        let mut out16: Vec<f32> = Vec::with_capacity(raw.len() * 2 + 2048);
+        let mut answer: Option<Answer> = None;
+        let mut stopping = false;
+        loop {
+            while let Ok(cmd) = commands.try_recv() {
+                match cmd {
+                    Command::Answer(path) => {
+                        answer = Some(self.open_answer(path)?);
+                        self.live.answer_open.store(true, Ordering::Release);
+                    }
+                    Command::Stop => stopping = true,
+                }
+            }
+            let available = self.consumer.slots();
+            if available < self.channels {
+                if stopping {
+                    break;
+                }
+                if self.lost.load(Ordering::Relaxed) {
+                    self.live.lost.store(true, Ordering::Relaxed);
+                    if answer.is_none() {
+                        return Err(AudioError::DeviceLost);
+                    }
+                    // Keep the answer so far; the session decides what to do.
+                    std::thread::sleep(Duration::from_millis(10));
+                    if commands.try_recv().is_ok() {
+                        break;
+                    }
+                    continue;
+                }
+                std::thread::sleep(Duration::from_millis(5));
+                continue;
+            }
+            let take = available.min(raw.len()) / self.channels * self.channels;
+            let (filled, _) = self.consumer.pop_partial_slice(&mut raw[..take]);
+            mono.clear();
+            mono.extend(
+                filled
+                    .chunks(self.channels)
+                    .map(|f| f.iter().sum::<f32>() / self.channels as f32),
+            );
+            let rms = (mono.iter().map(|s| s * s).sum::<f32>() / mono.len().max(1) as f32).sqrt();
+            self.live
+                .level_bits
+                .store((rms * 4.0).min(1.0).to_bits(), Ordering::Relaxed);
+            if let Some(a) = answer.as_mut() {
+                out16.clear();
+                a.resampler.push(&mono, &mut out16)?;
+                self.append(a, &out16)?;
+            }
+        }
+        let Some(mut a) = answer else {
+            return Ok(None);
+        };
+        out16.clear();
+        a.resampler.finish(&mut out16)?;
+        self.append(&mut a, &out16)?;
+        let fail = |e: hound::Error| AudioError::Write {
+            path: a.path.clone(),
+            err: e.to_string(),
+        };
+        let path = a.path.clone();
+        a.writer.finalize().map_err(fail)?;
+        Ok(Some(Recording {
+            wav: path,
+            samples: a.samples,
+            voice: a.vad.activity,
+            overruns: self.overruns.load(Ordering::Relaxed),
+            source_lost: self.lost.load(Ordering::Relaxed),
+        }))
+    }
+
+    fn open_answer(&self, path: PathBuf) -> Result<Answer, AudioError> {
+        let writer = wav::create_private(&path)?;
+        Ok(Answer {
+            writer,
+            path,
+            samples: Vec::with_capacity(WHISPER_RATE as usize * 240),
+            vad: Vad::default(),
+            resampler: To16k::new(self.rate)?,
+        })
+    }
+
+    /// Writes a block to disk (header updated), then updates the live state.
+    fn append(&self, a: &mut Answer, block: &[f32]) -> Result<(), AudioError> {
+        if block.is_empty() {
+            return Ok(());
+        }
+        let fail = |e: hound::Error| AudioError::Write {
+            path: a.path.clone(),
+            err: e.to_string(),
+        };
+        for &s in block {
+            a.writer.write_sample(wav::to_i16(s)).map_err(fail)?;
+        }
+        a.writer.flush().map_err(fail)?;
+        a.samples.extend_from_slice(block);
+        a.vad.push(block);
+        let frames = &a.vad.activity.voiced;
+        let voiced = frames.iter().filter(|v| **v).count() as f64 * vad::FRAME_S;
+        if voiced >= SPEECH_BEGUN_S && !self.live.speech_begun() {
+            let first = frames.iter().position(|v| *v).unwrap_or(0) as f64 * vad::FRAME_S;
+            self.live
+                .first_speech_ms
+                .store((first * 1000.0) as u64, Ordering::Relaxed);
+            self.live.speech_begun.store(true, Ordering::Relaxed);
+        }
+        let trailing = frames.iter().rev().take_while(|v| !**v).count() as f64 * vad::FRAME_S;
+        self.live
+            .trailing_silence_ms
+            .store((trailing * 1000.0) as u64, Ordering::Relaxed);
+        self.live
+            .answer_samples
+            .store(a.samples.len() as u64, Ordering::Relaxed);
+        Ok(())
+    }
+}

@@ -1,0 +1,267 @@
+//! `rehearse practice`, `rehearse ask` and `rehearse devices`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::Args;
+use cpal::traits::{DeviceTrait, HostTrait};
+
+use rehearse::audio::capture::device_name;
+use rehearse::bank::Question;
+use rehearse::session::practice::{self, PracticeOptions};
+use rehearse::speech::Voice;
+use rehearse::transcribe::catalog;
+
+use super::Output;
+use super::analyze::{load_bank, style};
+use rehearse::outln;
+
+/// Options shared by `practice` and `ask`.
+#[derive(Debug, Args)]
+pub struct LiveArgs {
+    /// Input device (part of its name, see `rehearse devices`).
+    #[arg(long, value_name = "NAME")]
+    pub input_device: Option<String>,
+    /// Output device (part of its name).
+    #[arg(long, value_name = "NAME")]
+    pub output_device: Option<String>,
+    /// Answer from a WAV file played in real time instead of the microphone (demos, tests).
+    #[arg(long, value_name = "FILE.wav")]
+    pub audio_from: Option<PathBuf>,
+    /// Print the questions instead of speaking them.
+    #[arg(long)]
+    pub no_speak: bool,
+    /// Speech engine voice, e.g. en-us or en-gb+f2.
+    #[arg(long)]
+    pub voice: Option<String>,
+    /// Speaking rate of the questions, words per minute.
+    #[arg(long)]
+    pub rate: Option<u32>,
+    /// Hard limit per answer in seconds (default 1.5 × the question's target).
+    #[arg(long, value_name = "SECONDS")]
+    pub max: Option<f64>,
+    /// Stop after this many seconds of silence once you have started speaking.
+    #[arg(long, default_value_t = 5.0, value_name = "SECONDS")]
+    pub silence_stop: f64,
+    /// CPU threads for whisper.
+    #[arg(long, default_value_t = 2)]
+    pub threads: usize,
+}
+
+/// Options of `rehearse practice`.
+#[derive(Debug, Args)]
+pub struct PracticeArgs {
+    /// Only questions in this category.
+    #[arg(long)]
+    pub category: Option<String>,
+    /// How many questions.
+    #[arg(long, short = 'n', default_value_t = 3)]
+    pub count: usize,
+    /// Random order.
+    #[arg(long)]
+    pub shuffle: bool,
+    /// Device, voice and timing options.
+    #[command(flatten)]
+    pub live: LiveArgs,
+}
+
+/// Runs `practice`.
+pub fn run_practice(
+    args: PracticeArgs,
+    bank: Option<&Path>,
+    model: Option<&Path>,
+    data_dir: Option<&Path>,
+    out: &Output,
+) -> anyhow::Result<bool> {
+    let bank = load_bank(bank)?;
+    let mut questions: Vec<Question> = bank
+        .in_category(args.category.as_deref())
+        .cloned()
+        .collect();
+    if questions.is_empty() {
+        anyhow::bail!(
+            "no questions in category {:?}; list them with `rehearse questions`",
+            args.category.unwrap_or_default()
+        );
+    }
+    if args.shuffle {
+        shuffle(&mut questions);
+    }
+    questions.truncate(args.count.max(1));
+    run_session(questions, args.live, model, data_dir, out)
+}
+
+/// Runs `ask ID`.
+pub fn run_ask(
+    id: &str,
+    live: LiveArgs,
+    bank: Option<&Path>,
+    model: Option<&Path>,
+    data_dir: Option<&Path>,
+    out: &Output,
+) -> anyhow::Result<bool> {
+    let bank = load_bank(bank)?;
+    let question = bank.get(id)?.clone();
+    run_session(vec![question], live, model, data_dir, out)
+}
+
+/// Returns whether the session was interrupted.
+fn run_session(
+    questions: Vec<Question>,
+    live: LiveArgs,
+    model: Option<&Path>,
+    data_dir: Option<&Path>,
+    out: &Output,
+) -> anyhow::Result<bool> {
+    let model = catalog::resolve(model)?;
+    let data = match data_dir {
+        Some(d) => d.to_path_buf(),
+        None => catalog::data_dir().context("no home folder for recordings; pass --data-dir")?,
+    };
+    let session_dir = data.join("sessions").join(timestamp());
+    let options = PracticeOptions {
+        model,
+        threads: live.threads,
+        input_device: live.input_device,
+        output_device: live.output_device,
+        audio_from: live.audio_from,
+        no_speak: live.no_speak,
+        voice: Voice {
+            name: live.voice,
+            rate_wpm: live.rate,
+        },
+        max_s: live.max,
+        silence_stop_s: live.silence_stop,
+        json: out.json,
+        session_dir,
+        style: style(),
+        quiet: out.quiet,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let outcome = runtime.block_on(practice::practice(questions, options))?;
+    let table = practice::summary_table(&outcome);
+    if out.json {
+        out.note(table.trim_end());
+    } else {
+        outln!("{table}");
+    }
+    out.note(format!("recordings and reports: {}", outcome.dir.display()));
+    Ok(outcome.interrupted)
+}
+
+/// `YYYYMMDD-HHMMSS` in UTC, for folder names.
+fn timestamp() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}{month:02}{day:02}-{:02}{:02}{:02}",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
+}
+
+/// Fisher–Yates with a clock-seeded xorshift: order only, nothing secret.
+fn shuffle<T>(items: &mut [T]) {
+    let mut x = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(1)
+        | 1;
+    for i in (1..items.len()).rev() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        items.swap(i, (x % (i as u64 + 1)) as usize);
+    }
+}
+
+/// Runs `devices`.
+pub fn run_devices(out: &Output) -> anyhow::Result<()> {
+    let rows = rehearse::audio::without_stderr(list_devices)?;
+    if out.json {
+        outln!("{}", serde_json::Value::Array(rows));
+        return Ok(());
+    }
+    if rows.is_empty() {
+        outln!("no audio devices found; answer from a file with --audio-from FILE.wav");
+    }
+    for r in rows {
+        outln!(
+            "{} {:<6} {}",
+            if r["default"] == true { "*" } else { " " },
+            r["kind"].as_str().unwrap_or_default(),
+            r["name"].as_str().unwrap_or_default()
+        );
+        for f in r["formats"].as_array().into_iter().flatten().take(4) {
+            outln!("           {}", f.as_str().unwrap_or_default());
+        }
+    }
+    Ok(())
+}
+
+fn formats(d: &cpal::Device, input: bool) -> Vec<String> {
+    let describe = |r: cpal::SupportedStreamConfigRange| {
+        format!(
+            "{} {}ch {}-{} Hz",
+            r.sample_format(),
+            r.channels(),
+            r.min_sample_rate(),
+            r.max_sample_rate()
+        )
+    };
+    if input {
+        d.supported_input_configs()
+            .map(|c| c.map(describe).collect())
+            .unwrap_or_default()
+    } else {
+        d.supported_output_configs()
+            .map(|c| c.map(describe).collect())
+            .unwrap_or_default()
+    }
+}
+
+fn list_devices() -> anyhow::Result<Vec<serde_json::Value>> {
+    let host = cpal::default_host();
+    let mut rows = Vec::new();
+    for (kind, input) in [("input", true), ("output", false)] {
+        let default = if input {
+            host.default_input_device()
+        } else {
+            host.default_output_device()
+        };
+        let default_id = default.as_ref().and_then(|d| d.id().ok());
+        if let Some(d) = &default {
+            rows.push(serde_json::json!({"kind": kind, "name": format!("default ({})", device_name(d)), "default": true, "formats": formats(d, input)}));
+        }
+        let devices = if input {
+            host.input_devices()
+        } else {
+            host.output_devices()
+        };
+        let devices = devices.map_err(|e| anyhow::anyhow!("cannot list {kind} devices: {e}"))?;
+        for d in devices {
+            if d.id().ok().is_some() && d.id().ok() == default_id {
+                continue;
+            }
+            rows.push(serde_json::json!({"kind": kind, "name": device_name(&d), "default": false, "formats": formats(&d, input)}));
+        }
+    }
+    Ok(rows)
+}

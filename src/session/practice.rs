@@ -1,0 +1,420 @@
+//! A live practice session: speak each question, record the answer from the
+//! microphone (or a file played in real time), stop on Enter, time-out or
+//! silence, analyse, report, and keep the WAV and JSON in a session folder.
+//!
+//! tokio drives the session: speech synthesis, playback and whisper run on
+//! blocking workers; the keyboard, the timers and Ctrl-C are awaited together.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::{out, outln};
+use tokio::sync::mpsc;
+
+use super::{SessionError, analyze_samples};
+use crate::analysis::Analysis;
+use crate::audio::capture::{Recorder, Recording, Source};
+use crate::audio::{AudioError, Clip, playback};
+use crate::bank::Question;
+use crate::history;
+use crate::report::{self, Style};
+use crate::speech::{Speaker, SpeechError, SystemSpeaker, Voice};
+use crate::transcribe::{Whisper, WhisperOptions};
+
+/// How a practice session runs.
+#[derive(Debug, Clone)]
+pub struct PracticeOptions {
+    /// The Whisper model.
+    pub model: PathBuf,
+    /// Whisper threads.
+    pub threads: usize,
+    /// Input device (part of its name); default device if None.
+    pub input_device: Option<String>,
+    /// Output device (part of its name); default device if None.
+    pub output_device: Option<String>,
+    /// Answer from this WAV, played in real time, instead of the microphone.
+    pub audio_from: Option<PathBuf>,
+    /// Print the question instead of speaking it.
+    pub no_speak: bool,
+    /// The voice.
+    pub voice: Voice,
+    /// Hard limit as a multiple of the target (1.5 by default), or seconds if set.
+    pub max_s: Option<f64>,
+    /// Seconds of silence, once speech has begun, that end the answer.
+    pub silence_stop_s: f64,
+    /// JSON lines on stdout instead of the terminal report.
+    pub json: bool,
+    /// Where this session's files go.
+    pub session_dir: PathBuf,
+    /// Colour in the report.
+    pub style: Style,
+    /// No chatter on stderr.
+    pub quiet: bool,
+}
+
+/// Why an answer ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopReason {
+    /// The candidate pressed Enter.
+    Enter,
+    /// Silence after speech.
+    Silence,
+    /// The hard time limit.
+    MaxLength,
+    /// The input device went away.
+    DeviceLost,
+    /// Ctrl-C.
+    Interrupted,
+}
+
+/// One answered question.
+#[derive(Debug, Clone, Serialize)]
+pub struct AnswerRecord {
+    /// The question id.
+    pub question_id: String,
+    /// The WAV file.
+    pub wav: PathBuf,
+    /// Why the answer ended.
+    pub stopped: StopReason,
+    /// The analysis, unless interrupted or silent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub analysis: Option<Analysis>,
+    /// A problem that prevented analysis (e.g. no speech).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+    /// Samples dropped by the ring buffer.
+    pub overruns: u64,
+}
+
+/// The outcome of a session.
+#[derive(Debug, Clone, Serialize)]
+pub struct SessionOutcome {
+    /// The session folder.
+    pub dir: PathBuf,
+    /// Answers in order.
+    pub answers: Vec<AnswerRecord>,
+    /// True when Ctrl-C ended the session.
+    pub interrupted: bool,
+}
+
+/// Status lines on stderr; a live meter only on a terminal.
+struct Screen {
+    tty: bool,
+    quiet: bool,
+}
+
+impl Screen {
+    fn line(&self, text: impl std::fmt::Display) {
+        if !self.quiet {
+            if self.tty {
+                eprint!("\r\x1b[2K");
+            }
+            eprintln!("{text}");
+        }
+    }
+
+    fn meter(&self, elapsed: f64, target: f64, max: f64, level: f32, speaking: bool) {
+        if !self.tty || self.quiet {
+            return;
+        }
+        let bars = (level * 20.0).round() as usize;
+        let meter: String = (0..20).map(|i| if i < bars { '▮' } else { '▯' }).collect();
+        let left = target - elapsed;
+        let countdown = if left >= 0.0 {
+            format!("{:>3.0} s left", left)
+        } else {
+            format!("{:>3.0} s over", -left)
+        };
+        let warn = if (0.0..=30.0).contains(&left) {
+            "  ⚠ 30 s to target"
+        } else {
+            ""
+        };
+        let state = if speaking { "●" } else { "○" };
+        eprint!(
+            "\r\x1b[2K{state} {:>5.1} / {:.0} s  {countdown}  {meter}  (max {:.0} s, Enter to stop){warn}",
+            elapsed, target, max
+        );
+        let _ = std::io::stderr().flush();
+    }
+}
+
+/// Runs a practice session over `questions`.
+pub async fn practice(
+    questions: Vec<Question>,
+    options: PracticeOptions,
+) -> Result<SessionOutcome, SessionError> {
+    let screen = Screen {
+        tty: std::io::stderr().is_terminal(),
+        quiet: options.quiet,
+    };
+    history::private_dir(&options.session_dir).map_err(|e| AudioError::Write {
+        path: options.session_dir.clone(),
+        err: e.to_string(),
+    })?;
+    // Load the model while the first question is being spoken.
+    let model = options.model.clone();
+    let threads = options.threads;
+    let whisper_task = tokio::task::spawn_blocking(move || {
+        Whisper::load(
+            &model,
+            WhisperOptions {
+                threads,
+                ..WhisperOptions::default()
+            },
+        )
+    });
+    let speaker: Option<SystemSpeaker> = if options.no_speak {
+        None
+    } else {
+        match SystemSpeaker::detect(options.voice.clone()) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                screen.line(format!("{e}; the questions will be printed instead"));
+                None
+            }
+        }
+    };
+    let keys = keyboard();
+    let mut keys = keys;
+    let interrupted = Arc::new(AtomicBool::new(false));
+    let interrupt_flag = interrupted.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            interrupt_flag.store(true, Ordering::SeqCst);
+        }
+    });
+    let mut whisper: Option<Whisper> = None;
+    let mut whisper_task = Some(whisper_task);
+    let mut answers = Vec::new();
+    let total = questions.len();
+    for (index, question) in questions.iter().enumerate() {
+        if interrupted.load(Ordering::SeqCst) {
+            break;
+        }
+        let number = index + 1;
+        screen.line(format!(
+            "▶ question {number}/{total} [{}]: {}",
+            question.id, question.text
+        ));
+        // Open the input before the question starts, so the first word is never clipped.
+        let source = match &options.audio_from {
+            Some(path) => Source::file_realtime(path)?,
+            None => Source::microphone(options.input_device.as_deref())?,
+        };
+        let recorder = Recorder::start(source)?;
+        if let Some(speaker) = &speaker {
+            let text = question.text.clone();
+            let speaker = speaker.clone();
+            let clip: Result<Clip, SpeechError> =
+                tokio::task::spawn_blocking(move || speaker.synthesize(&text))
+                    .await
+                    .map_err(|e| AudioError::Device(e.to_string()))?;
+            match clip {
+                Ok(clip) => {
+                    let device = options.output_device.clone();
+                    let cancel = interrupted.clone();
+                    tokio::task::spawn_blocking(move || {
+                        playback::play(&clip, device.as_deref(), &cancel)
+                    })
+                    .await
+                    .map_err(|e| AudioError::Device(e.to_string()))??;
+                }
+                Err(e) => screen.line(format!("{e}; read the question above")),
+            }
+        }
+        if interrupted.load(Ordering::SeqCst) {
+            let _ = recorder.finish();
+            break;
+        }
+        let wav = options
+            .session_dir
+            .join(format!("{number:02}-{}.wav", question.id));
+        recorder.begin_answer(wav.clone())?;
+        while keys.try_recv().is_ok() {} // Enter pressed during the question does not count.
+        screen.line("● answer now — press Enter to stop");
+        let target = f64::from(question.target_seconds);
+        let max = options.max_s.unwrap_or(target * 1.5);
+        let started = Instant::now();
+        let stopped = loop {
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_millis(50)) => {}
+                key = keys.recv() => if key.is_some() { break StopReason::Enter; },
+            }
+            let live = &recorder.live;
+            if interrupted.load(Ordering::SeqCst) {
+                break StopReason::Interrupted;
+            }
+            if live.lost.load(Ordering::Relaxed) {
+                break StopReason::DeviceLost;
+            }
+            let elapsed = live.answer_s().max(started.elapsed().as_secs_f64() - 0.5);
+            if live.answer_s() >= max {
+                break StopReason::MaxLength;
+            }
+            if live.speech_begun() && live.trailing_silence_s() >= options.silence_stop_s {
+                break StopReason::Silence;
+            }
+            screen.meter(elapsed, target, max, live.level(), live.speech_begun());
+        };
+        let recording: Recording = match recorder.finish()? {
+            Some(r) => r,
+            None => break,
+        };
+        let seconds = recording.samples.len() as f64 / 16_000.0;
+        screen.line(format!(
+            "■ stopped ({}) after {seconds:.1} s",
+            match stopped {
+                StopReason::Enter => "Enter",
+                StopReason::Silence => "silence",
+                StopReason::MaxLength => "time limit",
+                StopReason::DeviceLost =>
+                    "the input device disappeared; analysing what was recorded",
+                StopReason::Interrupted => "interrupted; the recording is saved",
+            }
+        ));
+        if stopped == StopReason::Interrupted {
+            let record = AnswerRecord {
+                question_id: question.id.clone(),
+                wav: recording.wav.clone(),
+                stopped,
+                analysis: None,
+                problem: Some("interrupted".into()),
+                overruns: recording.overruns,
+            };
+            write_record(&recording.wav, &record)?;
+            answers.push(record);
+            break;
+        }
+        if whisper.is_none()
+            && let Some(task) = whisper_task.take()
+        {
+            whisper = Some(
+                task.await
+                    .map_err(|e| AudioError::Device(e.to_string()))??,
+            );
+        }
+        let Some(mut engine) = whisper.take() else {
+            break;
+        };
+        let q = question.clone();
+        let samples = recording.samples.clone();
+        let label = recording.wav.display().to_string();
+        let (engine_back, result) = tokio::task::spawn_blocking(move || {
+            let r = analyze_samples(&samples, Some(&q), &mut engine, &label);
+            (engine, r)
+        })
+        .await
+        .map_err(|e| AudioError::Device(e.to_string()))?;
+        whisper = Some(engine_back);
+        let (analysis, problem) = match result {
+            Ok(a) => (Some(a), None),
+            Err(SessionError::NoSpeech { .. }) => (None, Some("no speech detected".to_string())),
+            Err(e) => return Err(e),
+        };
+        let record = AnswerRecord {
+            question_id: question.id.clone(),
+            wav: recording.wav.clone(),
+            stopped,
+            analysis,
+            problem,
+            overruns: recording.overruns,
+        };
+        write_record(&recording.wav, &record)?;
+        if options.json {
+            if let Ok(line) = serde_json::to_string(&record) {
+                outln!("{line}");
+            }
+        } else if let Some(a) = &record.analysis {
+            out!("{}", report::terminal(a, options.style));
+            outln!();
+        } else {
+            screen.line("no speech detected in this answer; check the microphone level");
+        }
+        answers.push(record);
+        if interrupted.load(Ordering::SeqCst) {
+            break;
+        }
+    }
+    let outcome = SessionOutcome {
+        dir: options.session_dir.clone(),
+        answers,
+        interrupted: interrupted.load(Ordering::SeqCst),
+    };
+    if let Ok(json) = serde_json::to_vec_pretty(&outcome) {
+        let _ = history::write_private(&options.session_dir.join("session.json"), &json);
+    }
+    Ok(outcome)
+}
+
+fn write_record(wav: &Path, record: &AnswerRecord) -> Result<(), SessionError> {
+    let path = wav.with_extension("json");
+    let json = serde_json::to_vec_pretty(record).map_err(|e| AudioError::Write {
+        path: path.clone(),
+        err: e.to_string(),
+    })?;
+    history::write_private(&path, &json).map_err(|e| AudioError::Write {
+        path,
+        err: e.to_string(),
+    })?;
+    Ok(())
+}
+
+/// Lines typed on stdin (Enter presses). At end of input nothing more comes,
+/// so a closed stdin never stops an answer.
+fn keyboard() -> mpsc::Receiver<()> {
+    let (tx, rx) = mpsc::channel(8);
+    let _ = std::thread::Builder::new()
+        .name("rehearse-keys".into())
+        .spawn(move || {
+            let mut line = String::new();
+            loop {
+                line.clear();
+                match std::io::stdin().read_line(&mut line) {
+                    Ok(0) | Err(_) => return,
+                    Ok(_) => {
+                        if tx.blocking_send(()).is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+        });
+    rx
+}
+
+/// The end-of-session table: one row per answer.
+pub fn summary_table(outcome: &SessionOutcome) -> String {
+    let mut out =
+        String::from("question                    length    wpm  fillers  STAR  thinking\n");
+    for a in &outcome.answers {
+        match &a.analysis {
+            Some(x) => out.push_str(&format!(
+                "{:<26} {:>6.1} s {:>6.0} {:>8}  {}  {:>6.1} s\n",
+                a.question_id,
+                x.timing.answer_s,
+                x.timing.wpm,
+                x.fillers.total,
+                x.star.letters(),
+                x.timing.thinking_s
+            )),
+            None => out.push_str(&format!(
+                "{:<26} {}\n",
+                a.question_id,
+                a.problem.as_deref().unwrap_or("not analysed")
+            )),
+        }
+    }
+    out
+}
+
+/// Formats a report for one answer (re-exported for the CLI).
+pub fn render(a: &Analysis, style: Style) -> String {
+    report::terminal(a, style)
+}
