@@ -112,8 +112,15 @@ impl Source {
     fn open_microphone(name: Option<&str>) -> Result<Source, AudioError> {
         let host = cpal::default_host();
         let device = find_device(&host, name, true)?;
-        let supported = device.default_input_config().map_err(|e| {
-            AudioError::Device(format!("the input device has no usable format: {e}"))
+        // A default device that cannot give a format is, to the user, no device.
+        let supported = device.default_input_config().map_err(|e| match e.kind() {
+            cpal::ErrorKind::DeviceNotAvailable | cpal::ErrorKind::HostUnavailable => {
+                AudioError::NoDevice {
+                    kind: "input",
+                    wanted: name.map(str::to_string),
+                }
+            }
+            _ => AudioError::Device(format!("the input device has no usable format: {e}")),
         })?;
         let mut config: cpal::StreamConfig = supported.config();
         // Ask for 16 kHz mono where the device offers it: no resampling, exact samples.
@@ -246,7 +253,7 @@ where
                 }
             },
             move |err: cpal::Error| match err.kind() {
-                cpal::ErrorKind::Xrun => {
+                cpal::ErrorKind::Xrun | cpal::ErrorKind::RealtimeDenied => {
                     xruns.fetch_add(1, Ordering::Relaxed);
                 }
                 _ => lost_flag.store(true, Ordering::Relaxed),

@@ -55,7 +55,15 @@ pub fn play(clip: &Clip, device: Option<&str>, cancel: &AtomicBool) -> Result<Pl
         device.build_output_stream::<f32, _, _>(
             config,
             cb,
-            move |_err: cpal::Error| fail_flag.store(true, Ordering::Relaxed),
+            // An underrun under load is a glitch, not a lost device.
+            move |err: cpal::Error| {
+                if !matches!(
+                    err.kind(),
+                    cpal::ErrorKind::Xrun | cpal::ErrorKind::RealtimeDenied
+                ) {
+                    fail_flag.store(true, Ordering::Relaxed);
+                }
+            },
             None,
         )
     };

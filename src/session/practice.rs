@@ -199,15 +199,15 @@ pub async fn practice(
             break;
         }
         let number = index + 1;
-        screen.line(format!(
-            "▶ question {number}/{total} [{}]: {}",
-            question.id, question.text
-        ));
         // Open the input before the question starts, so the first word is never clipped.
         let source = match &options.audio_from {
             Some(path) => Source::file_realtime(path)?,
             None => Source::microphone(options.input_device.as_deref())?,
         };
+        screen.line(format!(
+            "▶ question {number}/{total} [{}]: {}",
+            question.id, question.text
+        ));
         let recorder = Recorder::start(source)?;
         if let Some(speaker) = &speaker {
             let text = question.text.clone();

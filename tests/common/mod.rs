@@ -160,3 +160,102 @@ pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     std::fs::write(&p, bytes).unwrap();
     p
 }
+
+/// A private headless PulseAudio daemon (scripts/headless-pulse), stopped on drop.
+pub struct Pulse {
+    dir: tempfile::TempDir,
+    /// Environment to give processes that should use it.
+    pub env: Vec<(String, String)>,
+}
+
+impl Pulse {
+    /// Starts a daemon with the `speaker` and `micfeed` null sinks.
+    pub fn start() -> Pulse {
+        let dir = tempfile::tempdir().unwrap();
+        let out = std::process::Command::new(root().join("scripts/headless-pulse"))
+            .arg("start")
+            .arg(dir.path())
+            .output()
+            .expect("scripts/headless-pulse runs (apt-get install pulseaudio pulseaudio-utils)");
+        assert!(
+            out.status.success(),
+            "headless pulse failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let env = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| l.strip_prefix("export "))
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Pulse { dir, env }
+    }
+
+    /// A command with the daemon's environment.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
+        let mut c = std::process::Command::new(program);
+        c.envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        c
+    }
+}
+
+impl Drop for Pulse {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new(root().join("scripts/headless-pulse"))
+            .arg("stop")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+/// The fixture's audio without its leading silence, as a 16 kHz WAV in `dir`.
+pub fn trimmed_fixture(name: &str, dir: &Path) -> (PathBuf, Vec<f32>) {
+    let label: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join(format!("tests/fixtures/{name}.json"))).unwrap(),
+    )
+    .unwrap();
+    let clip =
+        rehearse::audio::wav::read_16k_mono(&root().join(format!("tests/fixtures/{name}.wav")))
+            .unwrap();
+    let lead = (label["truth"]["thinking_s"].as_f64().unwrap() * 16_000.0) as usize;
+    let samples = clip.samples[lead..].to_vec();
+    let path = dir.join(format!("{name}-answer.wav"));
+    rehearse::audio::wav::write_16k_mono(&path, &samples).unwrap();
+    (path, samples)
+}
+
+/// Where `needle` best aligns inside `haystack` (coarse envelope, then fine),
+/// and the normalised correlation there over the whole of `needle`.
+pub fn align(haystack: &[f32], needle: &[f32]) -> (usize, f64) {
+    let env = |x: &[f32]| -> Vec<f32> {
+        x.chunks(160)
+            .map(|c| c.iter().map(|s| s.abs()).sum::<f32>())
+            .collect()
+    };
+    let (he, ne) = (env(haystack), env(needle));
+    let score = |lag: usize, h: &[f32], n: &[f32], len: usize| -> f64 {
+        let len = len.min(n.len()).min(h.len().saturating_sub(lag));
+        let (mut hn, mut nn, mut hh) = (0f64, 0f64, 0f64);
+        for i in 0..len {
+            let (a, b) = (f64::from(h[lag + i]), f64::from(n[i]));
+            hn += a * b;
+            nn += b * b;
+            hh += a * a;
+        }
+        if nn == 0.0 || hh == 0.0 {
+            0.0
+        } else {
+            hn / (nn.sqrt() * hh.sqrt())
+        }
+    };
+    let coarse = (0..he.len().saturating_sub(ne.len().min(200)))
+        .max_by(|&a, &b| score(a, &he, &ne, 200).total_cmp(&score(b, &he, &ne, 200)))
+        .unwrap_or(0)
+        * 160;
+    let fine = (coarse.saturating_sub(320)..coarse + 320)
+        .max_by(|&a, &b| {
+            score(a, haystack, needle, 32_000).total_cmp(&score(b, haystack, needle, 32_000))
+        })
+        .unwrap_or(coarse);
+    (fine, score(fine, haystack, needle, needle.len()))
+}

@@ -1,0 +1,276 @@
+//! Live sessions through real cpal streams and a private headless PulseAudio
+//! daemon: the question goes to the `speaker` sink; the answer is played into
+//! `micfeed`, whose monitor is the default input.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use common::*;
+use rehearse::audio::{vad, wav};
+
+/// Starts `rehearse` and returns it with a channel of its stderr lines.
+fn spawn(pulse: &Pulse, args: &[&str], data: &std::path::Path) -> (Child, mpsc::Receiver<String>) {
+    let mut child = pulse
+        .command(assert_cmd::cargo::cargo_bin!("rehearse"))
+        .arg("--model")
+        .arg(tiny_en())
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env_remove("REHEARSE_MODEL")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    (child, rx)
+}
+
+fn wait_for(lines: &mpsc::Receiver<String>, needle: &str, timeout: Duration) -> Instant {
+    let deadline = Instant::now() + timeout;
+    let mut seen = Vec::new();
+    while Instant::now() < deadline {
+        if let Ok(line) = lines.recv_timeout(Duration::from_millis(50)) {
+            if line.contains(needle) {
+                return Instant::now();
+            }
+            seen.push(line);
+        }
+    }
+    panic!("never saw {needle:?}; stderr so far: {seen:#?}");
+}
+
+fn wait_exit(child: &mut Child, timeout: Duration) -> std::process::ExitStatus {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "rehearse did not finish in {timeout:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn session_files(data: &std::path::Path, ext: &str) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for session in std::fs::read_dir(data.join("sessions")).unwrap().flatten() {
+        for f in std::fs::read_dir(session.path()).unwrap().flatten() {
+            let p = f.path();
+            if p.extension().is_some_and(|e| e == ext)
+                && p.file_name().is_some_and(|n| n != "session.json")
+            {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn spoken_question_recorded_answer_thinking_time_and_silence_stop() {
+    let pulse = Pulse::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let (answer_wav, answer) = trimmed_fixture("tests-short", tmp.path());
+    let monitor = tmp.path().join("monitor.wav");
+    let mut recorder = pulse
+        .command("parecord")
+        .args(["-d", "speaker.monitor", "--file-format=wav"])
+        .arg(&monitor)
+        .spawn()
+        .unwrap();
+    let data = tmp.path().join("data");
+    let (mut child, lines) = spawn(
+        &pulse,
+        &["--json", "ask", "testing-techniques", "--silence-stop", "2"],
+        &data,
+    );
+    wait_for(&lines, "answer now", Duration::from_secs(60));
+    std::thread::sleep(Duration::from_millis(1500));
+    let played = pulse
+        .command("paplay")
+        .args(["-d", "micfeed"])
+        .arg(&answer_wav)
+        .status()
+        .unwrap();
+    assert!(played.success());
+    let status = wait_exit(&mut child, Duration::from_secs(90));
+    let _ = std::process::Command::new("kill")
+        .args(["-INT", &recorder.id().to_string()])
+        .status();
+    let _ = recorder.wait();
+    assert!(status.success(), "rehearse failed: {status:?}");
+
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(child.stdout.as_mut().unwrap(), &mut stdout).unwrap();
+    let record: serde_json::Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(record["question_id"], "testing-techniques");
+    assert_eq!(
+        record["stopped"], "silence",
+        "the silence stop ended the answer"
+    );
+
+    // The question was spoken: the speaker monitor holds speech as long as the question.
+    let heard = wav::read_16k_mono(&monitor).unwrap();
+    let spans = rehearse::analysis::timing::speech_spans(&vad::detect(&heard.samples));
+    let spoken = spans.last().unwrap().end_s - spans.first().unwrap().start_s;
+    let speaker = rehearse::speech::SystemSpeaker::detect(Default::default()).unwrap();
+    let expected = rehearse::audio::resample::to_16k(
+        &rehearse::speech::Speaker::synthesize(
+            &speaker,
+            "What techniques do you use for testing your code?",
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let expected_spans = rehearse::analysis::timing::speech_spans(&vad::detect(&expected.samples));
+    let expected_s = expected_spans.last().unwrap().end_s - expected_spans.first().unwrap().start_s;
+    assert!(
+        (spoken - expected_s).abs() < 0.15 * expected_s,
+        "question spoke {spoken:.2} s, expected {expected_s:.2} s"
+    );
+
+    // The recorded answer is the injected audio, whole.
+    let recorded =
+        wav::read_16k_mono(std::path::Path::new(record["wav"].as_str().unwrap())).unwrap();
+    let (lag, correlation) = align(&recorded.samples, &answer);
+    assert!(correlation >= 0.99, "correlation {correlation:.4}");
+    assert!(
+        lag > 0 && lag + answer.len() <= recorded.samples.len(),
+        "answer clipped: lag {lag}"
+    );
+
+    let a = &record["analysis"];
+    let thinking = a["timing"]["thinking_s"].as_f64().unwrap();
+    assert!(
+        (thinking - 1.5).abs() <= 0.2,
+        "thinking time {thinking:.3} s"
+    );
+    let labels: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/fixtures/tests-short.json")).unwrap(),
+    )
+    .unwrap();
+    for part in ["situation", "task", "action", "result"] {
+        assert_eq!(
+            a["star"][part]["present"], labels["star"][part],
+            "STAR {part}"
+        );
+    }
+    // Recordings are private.
+    use std::os::unix::fs::PermissionsExt;
+    let wav_mode = std::fs::metadata(record["wav"].as_str().unwrap())
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(wav_mode, 0o600);
+}
+
+#[test]
+fn sigint_mid_answer_leaves_a_valid_wav_and_exits_130() {
+    let pulse = Pulse::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let (answer_wav, _) = trimmed_fixture("migration-long", tmp.path());
+    let data = tmp.path().join("data");
+    let (mut child, lines) = spawn(&pulse, &["ask", "complex-project", "--no-speak"], &data);
+    wait_for(&lines, "answer now", Duration::from_secs(60));
+    let mut feed = pulse
+        .command("paplay")
+        .args(["-d", "micfeed"])
+        .arg(&answer_wav)
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(4));
+    let _ = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let status = wait_exit(&mut child, Duration::from_secs(30));
+    let _ = feed.kill();
+    let _ = feed.wait();
+    assert_eq!(status.code(), Some(130));
+    let wavs = session_files(&data, "wav");
+    assert_eq!(wavs.len(), 1);
+    let clip = wav::read_16k_mono(&wavs[0]).expect("the WAV is valid");
+    assert!(
+        (3.0..6.0).contains(&clip.duration_s()),
+        "holds {:.2} s",
+        clip.duration_s()
+    );
+    let voiced = vad::detect(&clip.samples)
+        .voiced
+        .iter()
+        .filter(|v| **v)
+        .count() as f64
+        * vad::FRAME_S;
+    assert!(voiced > 2.0, "only {voiced:.2} s of speech kept");
+    let record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(wavs[0].with_extension("json")).unwrap())
+            .unwrap();
+    assert_eq!(record["stopped"], "interrupted");
+}
+
+#[test]
+fn no_audio_daemon_and_no_device_gives_a_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = rehearse()
+        .env("PULSE_SERVER", "unix:/nonexistent/native")
+        .env("XDG_CONFIG_HOME", tmp.path())
+        .arg("--data-dir")
+        .arg(tmp.path())
+        .arg("--model")
+        .arg(tiny_en())
+        .args(["ask", "testing-techniques", "--no-speak"])
+        .output()
+        .unwrap();
+    assert_one_line_error(&out, 2, "no input device");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--audio-from"));
+}
+
+#[test]
+fn five_question_practice_run_ends_with_a_summary() {
+    let pulse = Pulse::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let (answer_wav, _) = trimmed_fixture("tests-short", tmp.path());
+    let data = tmp.path().join("data");
+    let (mut child, lines) = spawn(
+        &pulse,
+        &[
+            "practice",
+            "--count",
+            "5",
+            "--silence-stop",
+            "1.5",
+            "--audio-from",
+            answer_wav.to_str().unwrap(),
+        ],
+        &data,
+    );
+    let status = wait_exit(&mut child, Duration::from_secs(300));
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(child.stdout.as_mut().unwrap(), &mut stdout).unwrap();
+    let stderr: Vec<String> = lines.try_iter().collect();
+    assert!(status.success(), "{status:?}\n{stderr:#?}");
+    let table: Vec<&str> = stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("question "))
+        .collect();
+    assert!(table.len() > 5, "no summary table in:\n{stdout}");
+    let rows = &table[1..6];
+    assert!(rows.iter().all(|r| r.contains("--AR")), "{table:#?}");
+    assert_eq!(session_files(&data, "wav").len(), 5);
+    assert_eq!(session_files(&data, "json").len(), 5);
+}
