@@ -156,6 +156,10 @@ fn spoken_question_recorded_answer_thinking_time_and_silence_stop() {
 
     let a = &record["analysis"];
     let thinking = a["timing"]["thinking_s"].as_f64().unwrap();
+    eprintln!(
+        "thinking {thinking:.3} s, input latency {:.3} s, correlation {correlation:.4}, lag {lag}",
+        record["input_latency_s"]
+    );
     assert!(
         (thinking - 1.5).abs() <= 0.2,
         "thinking time {thinking:.3} s"

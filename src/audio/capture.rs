@@ -22,6 +22,8 @@ use super::{AudioError, WHISPER_RATE, wav};
 
 /// Seconds of device audio the ring buffer holds.
 const RING_SECONDS: u32 = 4;
+/// A microphone silent for this long (no samples at all) is gone.
+const STALL: Duration = Duration::from_secs(2);
 /// Voiced time after which the answer counts as begun.
 const SPEECH_BEGUN_S: f64 = 0.25;
 
@@ -32,6 +34,7 @@ pub struct Source {
     channels: u16,
     overruns: Arc<AtomicU64>,
     lost: Arc<AtomicBool>,
+    latency_ns: Arc<AtomicU64>,
     stop: Arc<AtomicBool>,
     armed: Arc<AtomicBool>,
     _stream: Option<cpal::Stream>,
@@ -139,12 +142,14 @@ impl Source {
         let (producer, consumer) = ring(config.sample_rate, config.channels);
         let overruns = Arc::new(AtomicU64::new(0));
         let lost = Arc::new(AtomicBool::new(false));
+        let latency = Arc::new(AtomicU64::new(0));
+        let flags = (&overruns, &lost, &latency);
         let stream = match supported.sample_format() {
-            cpal::SampleFormat::F32 => build::<f32>(&device, config, producer, &overruns, &lost),
-            cpal::SampleFormat::I16 => build::<i16>(&device, config, producer, &overruns, &lost),
-            cpal::SampleFormat::I32 => build::<i32>(&device, config, producer, &overruns, &lost),
-            cpal::SampleFormat::U16 => build::<u16>(&device, config, producer, &overruns, &lost),
-            cpal::SampleFormat::U8 => build::<u8>(&device, config, producer, &overruns, &lost),
+            cpal::SampleFormat::F32 => build::<f32>(&device, config, producer, flags),
+            cpal::SampleFormat::I16 => build::<i16>(&device, config, producer, flags),
+            cpal::SampleFormat::I32 => build::<i32>(&device, config, producer, flags),
+            cpal::SampleFormat::U16 => build::<u16>(&device, config, producer, flags),
+            cpal::SampleFormat::U8 => build::<u8>(&device, config, producer, flags),
             other => {
                 return Err(AudioError::Device(format!(
                     "unsupported sample format {other}"
@@ -160,6 +165,7 @@ impl Source {
             channels: config.channels,
             overruns,
             lost,
+            latency_ns: latency,
             stop: Arc::new(AtomicBool::new(false)),
             armed: Arc::new(AtomicBool::new(true)),
             _stream: Some(stream),
@@ -216,6 +222,7 @@ impl Source {
             channels: 1,
             overruns,
             lost: Arc::new(AtomicBool::new(false)),
+            latency_ns: Arc::new(AtomicU64::new(0)),
             stop,
             armed,
             _stream: None,
@@ -225,25 +232,30 @@ impl Source {
     }
 }
 
+type StreamFlags<'a> = (&'a Arc<AtomicU64>, &'a Arc<AtomicBool>, &'a Arc<AtomicU64>);
+
 fn build<T>(
     device: &cpal::Device,
     config: cpal::StreamConfig,
     mut producer: Producer<f32>,
-    overruns: &Arc<AtomicU64>,
-    lost: &Arc<AtomicBool>,
+    (overruns, lost, latency): StreamFlags,
 ) -> Result<cpal::Stream, AudioError>
 where
     T: SizedSample,
     f32: FromSample<T>,
 {
     let overrun_count = overruns.clone();
+    let latency_ns = latency.clone();
     let lost_flag = lost.clone();
     let xruns = overruns.clone();
     device
         .build_input_stream::<T, _, _>(
             config,
             // Realtime: copy into pre-allocated slots, count what does not fit. Nothing else.
-            move |data: &[T], _: &cpal::InputCallbackInfo| {
+            move |data: &[T], info: &cpal::InputCallbackInfo| {
+                let ts = info.timestamp();
+                let delay = ts.callback.duration_since(ts.capture).as_nanos() as u64;
+                latency_ns.store(delay, Ordering::Relaxed);
                 let n = data.len().min(producer.slots());
                 if let Ok(chunk) = producer.write_chunk_uninit(n) {
                     chunk.fill_from_iter(data[..n].iter().map(|s| s.to_sample::<f32>()));
@@ -252,11 +264,12 @@ where
                     overrun_count.fetch_add((data.len() - n) as u64, Ordering::Relaxed);
                 }
             },
-            move |err: cpal::Error| match err.kind() {
-                cpal::ErrorKind::Xrun | cpal::ErrorKind::RealtimeDenied => {
+            move |err: cpal::Error| {
+                if super::playback::is_lost(&err) {
+                    lost_flag.store(true, Ordering::Relaxed);
+                } else {
                     xruns.fetch_add(1, Ordering::Relaxed);
                 }
-                _ => lost_flag.store(true, Ordering::Relaxed),
             },
             None,
         )
@@ -272,6 +285,7 @@ pub struct Live {
     trailing_silence_ms: AtomicU64,
     first_speech_ms: AtomicU64,
     answer_open: AtomicBool,
+    latency_us: AtomicU64,
     /// Set when the source failed (device unplugged, daemon gone).
     pub lost: AtomicBool,
 }
@@ -293,6 +307,11 @@ impl Live {
     pub fn trailing_silence_s(&self) -> f64 {
         self.trailing_silence_ms.load(Ordering::Relaxed) as f64 / 1000.0
     }
+    /// The input latency compensated at the start of the answer, seconds.
+    pub fn input_latency_s(&self) -> f64 {
+        self.latency_us.load(Ordering::Relaxed) as f64 / 1e6
+    }
+
     /// When speech first began, seconds into the answer.
     pub fn first_speech_s(&self) -> Option<f64> {
         let ms = self.first_speech_ms.load(Ordering::Relaxed);
@@ -349,6 +368,7 @@ impl Recorder {
             channels: usize::from(source.channels.max(1)),
             overruns: source.overruns.clone(),
             lost: source.lost.clone(),
+            latency_ns: source.latency_ns.clone(),
             live: live.clone(),
         };
         let thread = std::thread::Builder::new()
@@ -402,6 +422,7 @@ struct Worker {
     channels: usize,
     overruns: Arc<AtomicU64>,
     lost: Arc<AtomicBool>,
+    latency_ns: Arc<AtomicU64>,
     live: Arc<Live>,
 }
 
@@ -421,10 +442,25 @@ impl Worker {
         let mut out16: Vec<f32> = Vec::with_capacity(raw.len() * 2 + 2048);
         let mut answer: Option<Answer> = None;
         let mut stopping = false;
+        // Samples still to drop at the start of the answer: they were captured
+        // before the question ended and only delivered after it.
+        let mut skip = 0usize;
+        // A live stream that stops delivering (audio daemon killed) is lost.
+        let mut last_data = Instant::now();
         loop {
             while let Ok(cmd) = commands.try_recv() {
                 match cmd {
                     Command::Answer(path) => {
+                        // What already arrived predates the answer.
+                        let pending = self.consumer.slots();
+                        if let Ok(chunk) = self.consumer.read_chunk(pending) {
+                            chunk.commit_all();
+                        }
+                        let latency_s = self.latency_ns.load(Ordering::Relaxed) as f64 / 1e9;
+                        self.live
+                            .latency_us
+                            .store((latency_s * 1e6) as u64, Ordering::Relaxed);
+                        skip = (latency_s * f64::from(self.rate)) as usize * self.channels;
                         answer = Some(self.open_answer(path)?);
                         self.live.answer_open.store(true, Ordering::Release);
                     }
@@ -448,11 +484,24 @@ impl Worker {
                     }
                     continue;
                 }
+                if answer.is_some()
+                    && last_data.elapsed() > STALL
+                    && self.latency_ns.load(Ordering::Relaxed) > 0
+                {
+                    self.lost.store(true, Ordering::Relaxed);
+                }
                 std::thread::sleep(Duration::from_millis(5));
                 continue;
             }
+            last_data = Instant::now();
             let take = available.min(raw.len()) / self.channels * self.channels;
             let (filled, _) = self.consumer.pop_partial_slice(&mut raw[..take]);
+            let dropped = skip.min(filled.len());
+            skip -= dropped;
+            let filled = &filled[dropped..];
+            if filled.is_empty() {
+                continue;
+            }
             mono.clear();
             mono.extend(
                 filled

@@ -10,6 +10,16 @@ use cpal::traits::{DeviceTrait, StreamTrait};
 use super::capture::find_device;
 use super::{AudioError, Clip, resample};
 
+/// Whether a stream error means the device is gone (not a passing glitch).
+pub fn is_lost(err: &cpal::Error) -> bool {
+    matches!(
+        err.kind(),
+        cpal::ErrorKind::DeviceNotAvailable
+            | cpal::ErrorKind::StreamInvalidated
+            | cpal::ErrorKind::DeviceChanged
+    )
+}
+
 type OutputCallback = dyn FnMut(&mut [f32], &cpal::OutputCallbackInfo) + Send;
 
 /// What playback reports.
@@ -55,12 +65,11 @@ pub fn play(clip: &Clip, device: Option<&str>, cancel: &AtomicBool) -> Result<Pl
         device.build_output_stream::<f32, _, _>(
             config,
             cb,
-            // An underrun under load is a glitch, not a lost device.
+            // Underruns and transient backend errors (the pulse ALSA plugin
+            // reports EIO from snd_pcm_avail_delay now and then) are glitches;
+            // a stalled stream is caught by the deadline below.
             move |err: cpal::Error| {
-                if !matches!(
-                    err.kind(),
-                    cpal::ErrorKind::Xrun | cpal::ErrorKind::RealtimeDenied
-                ) {
+                if is_lost(&err) {
                     fail_flag.store(true, Ordering::Relaxed);
                 }
             },

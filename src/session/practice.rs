@@ -90,6 +90,8 @@ pub struct AnswerRecord {
     pub problem: Option<String>,
     /// Samples dropped by the ring buffer.
     pub overruns: u64,
+    /// Input latency removed from the start of the answer, seconds.
+    pub input_latency_s: f64,
 }
 
 /// The outcome of a session.
@@ -263,6 +265,7 @@ pub async fn practice(
             }
             screen.meter(elapsed, target, max, live.level(), live.speech_begun());
         };
+        let input_latency_s = recorder.live.input_latency_s();
         let recording: Recording = match recorder.finish()? {
             Some(r) => r,
             None => break,
@@ -287,6 +290,7 @@ pub async fn practice(
                 analysis: None,
                 problem: Some("interrupted".into()),
                 overruns: recording.overruns,
+                input_latency_s,
             };
             write_record(&recording.wav, &record)?;
             answers.push(record);
@@ -325,6 +329,7 @@ pub async fn practice(
             analysis,
             problem,
             overruns: recording.overruns,
+            input_latency_s,
         };
         write_record(&recording.wav, &record)?;
         if options.json {
