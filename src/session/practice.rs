@@ -82,8 +82,9 @@ pub struct AnswerRecord {
     pub wav: PathBuf,
     /// Why the answer ended.
     pub stopped: StopReason,
-    /// The analysis, unless interrupted or silent.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The analysis (the `analyze --json` schema, flattened into this
+    /// record), unless interrupted or silent.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub analysis: Option<Analysis>,
     /// A problem that prevented analysis (e.g. no speech).
     #[serde(skip_serializing_if = "Option::is_none")]
