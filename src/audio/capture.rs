@@ -19,6 +19,7 @@ use rtrb::{Consumer, Producer, RingBuffer};
 use super::resample::To16k;
 use super::vad::{self, Vad, VoiceActivity};
 use super::{AudioError, WHISPER_RATE, wav};
+use crate::transcribe::stream::{Chunk, Chunker, speech_end};
 
 /// Seconds of device audio the ring buffer holds.
 const RING_SECONDS: u32 = 4;
@@ -335,7 +336,7 @@ pub struct Recording {
 }
 
 enum Command {
-    Answer(PathBuf),
+    Answer(PathBuf, Option<Sender<Chunk>>),
     Stop,
 }
 
@@ -383,10 +384,16 @@ impl Recorder {
         })
     }
 
-    /// From now on every sample is the answer, written to `wav`. Returns
-    /// once the worker has the file open, so no sample falls in between.
-    pub fn begin_answer(&self, wav: PathBuf) -> Result<(), AudioError> {
-        let _ = self.commands.send(Command::Answer(wav));
+    /// From now on every sample is the answer, written to `wav`; if `chunks`
+    /// is given, finished chunks (cut at pauses) go there as the answer goes
+    /// on, and the last one when it ends. Returns once the worker has the
+    /// file open, so no sample falls in between.
+    pub fn begin_answer(
+        &self,
+        wav: PathBuf,
+        chunks: Option<Sender<Chunk>>,
+    ) -> Result<(), AudioError> {
+        let _ = self.commands.send(Command::Answer(wav, chunks));
         let deadline = Instant::now() + Duration::from_secs(5);
         while !self.live.answer_open.load(Ordering::Acquire) {
             if self.thread.as_ref().is_none_or(|t| t.is_finished()) || Instant::now() > deadline {
@@ -432,6 +439,8 @@ struct Answer {
     samples: Vec<f32>,
     vad: Vad,
     resampler: To16k,
+    chunker: Chunker,
+    chunks: Option<Sender<Chunk>>,
 }
 
 impl Worker {
@@ -450,7 +459,7 @@ impl Worker {
         loop {
             while let Ok(cmd) = commands.try_recv() {
                 match cmd {
-                    Command::Answer(path) => {
+                    Command::Answer(path, chunks) => {
                         // What already arrived predates the answer.
                         let pending = self.consumer.slots();
                         if let Ok(chunk) = self.consumer.read_chunk(pending) {
@@ -461,7 +470,7 @@ impl Worker {
                             .latency_us
                             .store((latency_s * 1e6) as u64, Ordering::Relaxed);
                         skip = (latency_s * f64::from(self.rate)) as usize * self.channels;
-                        answer = Some(self.open_answer(path)?);
+                        answer = Some(self.open_answer(path, chunks)?);
                         self.live.answer_open.store(true, Ordering::Release);
                     }
                     Command::Stop => stopping = true,
@@ -530,6 +539,24 @@ impl Worker {
         };
         let path = a.path.clone();
         a.writer.finalize().map_err(fail)?;
+        // The last chunk: whatever follows the last cut, up to the end of speech.
+        if let Some(tx) = a.chunks.take() {
+            let from = a.chunker.open_from();
+            let to = speech_end(&a.vad.activity.voiced, a.samples.len());
+            let first_frame = (from as f64 / f64::from(WHISPER_RATE) / vad::FRAME_S) as usize;
+            if from < to
+                && a.vad
+                    .activity
+                    .voiced
+                    .get(first_frame..)
+                    .is_some_and(|v| v.iter().any(|x| *x))
+            {
+                let _ = tx.send(Chunk {
+                    samples: a.samples[from..to].to_vec(),
+                    offset_s: from as f64 / f64::from(WHISPER_RATE),
+                });
+            }
+        }
         Ok(Some(Recording {
             wav: path,
             samples: a.samples,
@@ -539,7 +566,11 @@ impl Worker {
         }))
     }
 
-    fn open_answer(&self, path: PathBuf) -> Result<Answer, AudioError> {
+    fn open_answer(
+        &self,
+        path: PathBuf,
+        chunks: Option<Sender<Chunk>>,
+    ) -> Result<Answer, AudioError> {
         let writer = wav::create_private(&path)?;
         Ok(Answer {
             writer,
@@ -547,6 +578,8 @@ impl Worker {
             samples: Vec::with_capacity(WHISPER_RATE as usize * 240),
             vad: Vad::default(),
             resampler: To16k::new(self.rate)?,
+            chunker: Chunker::new(),
+            chunks,
         })
     }
 

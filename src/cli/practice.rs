@@ -46,6 +46,9 @@ pub struct LiveArgs {
     /// CPU threads for whisper.
     #[arg(long, default_value_t = 2)]
     pub threads: usize,
+    /// Do not show live captions of what you said (shown on a terminal by default).
+    #[arg(long)]
+    pub no_captions: bool,
 }
 
 /// Options of `rehearse practice`.
@@ -136,6 +139,7 @@ fn run_session(
         session_dir,
         style: style(),
         quiet: out.quiet,
+        captions: !live.no_captions,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

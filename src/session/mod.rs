@@ -58,6 +58,29 @@ pub fn analyze_samples(
     }))
 }
 
+/// Analyses an answer whose transcript is already known (streamed).
+pub fn analyze_transcribed(
+    samples: &[f32],
+    transcript: &crate::transcribe::Transcript,
+    question: Option<&Question>,
+    what: &str,
+) -> Result<Analysis, SessionError> {
+    let voice = vad::detect(samples);
+    let voiced_s = voice.voiced.iter().filter(|v| **v).count() as f64 * voice.frame_s;
+    if voiced_s < MIN_VOICED_S {
+        return Err(SessionError::NoSpeech {
+            what: what.to_string(),
+        });
+    }
+    let duration_s = samples.len() as f64 / f64::from(audio::WHISPER_RATE);
+    Ok(analysis::analyze(analysis::Inputs {
+        duration_s,
+        voice: &voice,
+        transcript,
+        question,
+    }))
+}
+
 /// Reads a WAV file and analyses it.
 pub fn analyze_file(
     path: &Path,

@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::{out, outln};
 use tokio::sync::mpsc;
 
-use super::{SessionError, analyze_samples};
+use super::SessionError;
 use crate::analysis::Analysis;
 use crate::audio::capture::{Recorder, Recording, Source};
 use crate::audio::{AudioError, Clip, playback};
@@ -24,6 +24,7 @@ use crate::bank::Question;
 use crate::history;
 use crate::report::{self, Style};
 use crate::speech::{Speaker, SpeechError, SystemSpeaker, Voice};
+use crate::transcribe::stream::StreamingTranscriber;
 use crate::transcribe::{Whisper, WhisperOptions};
 
 /// How a practice session runs.
@@ -55,6 +56,8 @@ pub struct PracticeOptions {
     pub style: Style,
     /// No chatter on stderr.
     pub quiet: bool,
+    /// Show each finished chunk's transcript while the candidate speaks (terminal only).
+    pub captions: bool,
 }
 
 /// Why an answer ended.
@@ -239,7 +242,23 @@ pub async fn practice(
         let wav = options
             .session_dir
             .join(format!("{number:02}-{}.wav", question.id));
-        recorder.begin_answer(wav.clone())?;
+        // The model loaded while the question was spoken; stream this answer into it.
+        if whisper.is_none()
+            && let Some(task) = whisper_task.take()
+        {
+            whisper = Some(
+                task.await
+                    .map_err(|e| AudioError::Device(e.to_string()))??,
+            );
+        }
+        let stream = match whisper.take() {
+            Some(engine) => Some(StreamingTranscriber::start(engine)?),
+            None => None,
+        };
+        recorder.begin_answer(
+            wav.clone(),
+            stream.as_ref().and_then(StreamingTranscriber::sender),
+        )?;
         while keys.try_recv().is_ok() {} // Enter pressed during the question does not count.
         screen.line("● answer now — press Enter to stop");
         let target = f64::from(question.target_seconds);
@@ -263,6 +282,15 @@ pub async fn practice(
             }
             if live.speech_begun() && live.trailing_silence_s() >= options.silence_stop_s {
                 break StopReason::Silence;
+            }
+            if options.captions
+                && let Some(s) = &stream
+            {
+                while let Ok(text) = s.captions.try_recv() {
+                    if screen.tty {
+                        screen.line(format!("  … {}", text.trim()));
+                    }
+                }
             }
             screen.meter(elapsed, target, max, live.level(), live.speech_begun());
         };
@@ -297,27 +325,23 @@ pub async fn practice(
             answers.push(record);
             break;
         }
-        if whisper.is_none()
-            && let Some(task) = whisper_task.take()
-        {
-            whisper = Some(
-                task.await
-                    .map_err(|e| AudioError::Device(e.to_string()))??,
-            );
-        }
-        let Some(mut engine) = whisper.take() else {
+        let Some(stream) = stream else {
             break;
         };
         let q = question.clone();
         let samples = recording.samples.clone();
         let label = recording.wav.display().to_string();
-        let (engine_back, result) = tokio::task::spawn_blocking(move || {
-            let r = analyze_samples(&samples, Some(&q), &mut engine, &label);
-            (engine, r)
+        // Only the last chunk is left to transcribe; the rest was done while speaking.
+        let (engine_back, result) = tokio::task::spawn_blocking(move || match stream.finish() {
+            Ok((engine, transcript)) => {
+                let r = super::analyze_transcribed(&samples, &transcript, Some(&q), &label);
+                (Some(engine), r)
+            }
+            Err(e) => (None, Err(SessionError::from(e))),
         })
         .await
         .map_err(|e| AudioError::Device(e.to_string()))?;
-        whisper = Some(engine_back);
+        whisper = engine_back;
         let (analysis, problem) = match result {
             Ok(a) => (Some(a), None),
             Err(SessionError::NoSpeech { .. }) => (None, Some("no speech detected".to_string())),

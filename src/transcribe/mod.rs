@@ -8,6 +8,7 @@ pub mod fetch;
 pub mod ggml;
 pub mod import;
 pub mod mel;
+pub mod stream;
 mod whisper;
 
 use std::path::PathBuf;
