@@ -135,7 +135,12 @@ struct RawQuestion {
 
 /// 1-based line and column of a byte offset.
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
+    // Never slice inside a UTF-8 character, whatever offset a parser reports.
+    let mut end = offset.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let before = &text[..end];
     let line = before.matches('\n').count() + 1;
     let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, col)
@@ -324,6 +329,12 @@ mod tests {
             e.starts_with("e.toml:3:8: question `b` has empty text"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn positions_inside_multibyte_text_do_not_panic() {
+        assert_eq!(line_col("é\nx", 1), (1, 1));
+        assert_eq!(line_col("é\nx", 3), (2, 1));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::analysis::{self, Analysis};
 use crate::audio::{self, AudioError, vad};
 use crate::bank::{BankError, Question};
-use crate::transcribe::{ModelError, Transcriber};
+use crate::transcribe::{ModelError, Transcriber, Transcript};
 
 /// Voiced time below which a recording counts as silent.
 pub const MIN_VOICED_S: f64 = 0.3;
@@ -34,51 +34,54 @@ pub enum SessionError {
 
 pub mod practice;
 
-/// Analyses 16 kHz mono samples of an answer.
+/// Runs the voice detector; a recording without speech is refused before
+/// whisper sees it (whisper invents words in silence).
+fn detect_speech(samples: &[f32], what: &str) -> Result<vad::VoiceActivity, SessionError> {
+    let voice = vad::detect(samples);
+    let voiced_s = voice.voiced.iter().filter(|v| **v).count() as f64 * voice.frame_s;
+    if voiced_s < MIN_VOICED_S {
+        return Err(SessionError::NoSpeech {
+            what: what.to_string(),
+        });
+    }
+    Ok(voice)
+}
+
+fn analysis_of(
+    samples: &[f32],
+    voice: &vad::VoiceActivity,
+    transcript: &Transcript,
+    question: Option<&Question>,
+) -> Analysis {
+    analysis::analyze(analysis::Inputs {
+        duration_s: samples.len() as f64 / f64::from(audio::WHISPER_RATE),
+        voice,
+        transcript,
+        question,
+    })
+}
+
+/// Analyses 16 kHz mono samples of an answer, transcribing them in one go.
 pub fn analyze_samples(
     samples: &[f32],
     question: Option<&Question>,
     transcriber: &mut dyn Transcriber,
     what: &str,
 ) -> Result<Analysis, SessionError> {
-    let voice = vad::detect(samples);
-    let voiced_s = voice.voiced.iter().filter(|v| **v).count() as f64 * voice.frame_s;
-    if voiced_s < MIN_VOICED_S {
-        return Err(SessionError::NoSpeech {
-            what: what.to_string(),
-        });
-    }
+    let voice = detect_speech(samples, what)?;
     let transcript = transcriber.transcribe(samples, 0.0)?;
-    let duration_s = samples.len() as f64 / f64::from(audio::WHISPER_RATE);
-    Ok(analysis::analyze(analysis::Inputs {
-        duration_s,
-        voice: &voice,
-        transcript: &transcript,
-        question,
-    }))
+    Ok(analysis_of(samples, &voice, &transcript, question))
 }
 
 /// Analyses an answer whose transcript is already known (streamed).
 pub fn analyze_transcribed(
     samples: &[f32],
-    transcript: &crate::transcribe::Transcript,
+    transcript: &Transcript,
     question: Option<&Question>,
     what: &str,
 ) -> Result<Analysis, SessionError> {
-    let voice = vad::detect(samples);
-    let voiced_s = voice.voiced.iter().filter(|v| **v).count() as f64 * voice.frame_s;
-    if voiced_s < MIN_VOICED_S {
-        return Err(SessionError::NoSpeech {
-            what: what.to_string(),
-        });
-    }
-    let duration_s = samples.len() as f64 / f64::from(audio::WHISPER_RATE);
-    Ok(analysis::analyze(analysis::Inputs {
-        duration_s,
-        voice: &voice,
-        transcript,
-        question,
-    }))
+    let voice = detect_speech(samples, what)?;
+    Ok(analysis_of(samples, &voice, transcript, question))
 }
 
 /// Reads a WAV file and analyses it.
