@@ -288,3 +288,19 @@ fn five_question_practice_run_ends_with_a_summary() {
     assert_eq!(session_files(&data, "wav").len(), 5);
     assert_eq!(session_files(&data, "json").len(), 5);
 }
+
+#[test]
+fn a_broken_model_is_refused_before_the_question_is_spoken() {
+    let tmp = tempfile::tempdir().unwrap();
+    let broken = write(tmp.path(), "ggml-broken.bin", b"not a model");
+    let out = rehearse()
+        .arg("--data-dir")
+        .arg(tmp.path())
+        .arg("--model")
+        .arg(&broken)
+        .args(["ask", "testing-techniques", "--no-speak"])
+        .output()
+        .unwrap();
+    assert_one_line_error(&out, 2, "not a whisper.cpp model");
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("question 1/1"));
+}

@@ -117,6 +117,8 @@ fn run_session(
     out: &Output,
 ) -> anyhow::Result<bool> {
     let model = catalog::resolve(model)?;
+    // Fail before the first question is spoken, not after it: the full load happens in the background.
+    rehearse::transcribe::ggml::inspect(&model).map_err(|e| e.in_file(&model))?;
     let data = match data_dir {
         Some(d) => d.to_path_buf(),
         None => catalog::data_dir().context("no home folder for recordings; pass --data-dir")?,
