@@ -284,7 +284,6 @@ pub struct Live {
     answer_samples: AtomicU64,
     speech_begun: AtomicBool,
     trailing_silence_ms: AtomicU64,
-    first_speech_ms: AtomicU64,
     answer_open: AtomicBool,
     latency_us: AtomicU64,
     /// Set when the source failed (device unplugged, daemon gone).
@@ -311,12 +310,6 @@ impl Live {
     /// The input latency compensated at the start of the answer, seconds.
     pub fn input_latency_s(&self) -> f64 {
         self.latency_us.load(Ordering::Relaxed) as f64 / 1e6
-    }
-
-    /// When speech first began, seconds into the answer.
-    pub fn first_speech_s(&self) -> Option<f64> {
-        let ms = self.first_speech_ms.load(Ordering::Relaxed);
-        (ms != u64::MAX && self.speech_begun()).then(|| ms as f64 / 1000.0)
     }
 }
 
@@ -361,7 +354,6 @@ impl Recorder {
     pub fn start(mut source: Source) -> Result<Recorder, AudioError> {
         let (tx, rx) = mpsc::channel();
         let live = Arc::new(Live::default());
-        live.first_speech_ms.store(u64::MAX, Ordering::Relaxed);
         let consumer = std::mem::replace(&mut source.consumer, RingBuffer::new(1).1);
         let worker = Worker {
             consumer,
@@ -601,10 +593,6 @@ impl Worker {
         let frames = &a.vad.activity.voiced;
         let voiced = frames.iter().filter(|v| **v).count() as f64 * vad::FRAME_S;
         if voiced >= SPEECH_BEGUN_S && !self.live.speech_begun() {
-            let first = frames.iter().position(|v| *v).unwrap_or(0) as f64 * vad::FRAME_S;
-            self.live
-                .first_speech_ms
-                .store((first * 1000.0) as u64, Ordering::Relaxed);
             self.live.speech_begun.store(true, Ordering::Relaxed);
         }
         let trailing = frames.iter().rev().take_while(|v| !**v).count() as f64 * vad::FRAME_S;

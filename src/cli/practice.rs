@@ -123,7 +123,7 @@ fn run_session(
         Some(d) => d.to_path_buf(),
         None => catalog::data_dir().context("no home folder for recordings; pass --data-dir")?,
     };
-    let session_dir = data.join("sessions").join(timestamp());
+    let session_dir = rehearse::history::new_session_dir(&data, &timestamp());
     let options = PracticeOptions {
         model,
         threads: live.threads,

@@ -34,17 +34,16 @@ pub enum SessionError {
 
 pub mod practice;
 
-/// Runs the voice detector; a recording without speech is refused before
-/// whisper sees it (whisper invents words in silence).
-fn detect_speech(samples: &[f32], what: &str) -> Result<vad::VoiceActivity, SessionError> {
-    let voice = vad::detect(samples);
+/// Refuses a recording without speech before whisper sees it (whisper
+/// invents words in silence).
+fn require_speech(voice: &vad::VoiceActivity, what: &str) -> Result<(), SessionError> {
     let voiced_s = voice.voiced.iter().filter(|v| **v).count() as f64 * voice.frame_s;
     if voiced_s < MIN_VOICED_S {
         return Err(SessionError::NoSpeech {
             what: what.to_string(),
         });
     }
-    Ok(voice)
+    Ok(())
 }
 
 fn analysis_of(
@@ -68,20 +67,23 @@ pub fn analyze_samples(
     transcriber: &mut dyn Transcriber,
     what: &str,
 ) -> Result<Analysis, SessionError> {
-    let voice = detect_speech(samples, what)?;
+    let voice = vad::detect(samples);
+    require_speech(&voice, what)?;
     let transcript = transcriber.transcribe(samples, 0.0)?;
     Ok(analysis_of(samples, &voice, &transcript, question))
 }
 
-/// Analyses an answer whose transcript is already known (streamed).
+/// Analyses an answer whose transcript is already known (streamed), with the
+/// voice activity the capture worker computed while recording it.
 pub fn analyze_transcribed(
     samples: &[f32],
+    voice: &vad::VoiceActivity,
     transcript: &Transcript,
     question: Option<&Question>,
     what: &str,
 ) -> Result<Analysis, SessionError> {
-    let voice = detect_speech(samples, what)?;
-    Ok(analysis_of(samples, &voice, transcript, question))
+    require_speech(voice, what)?;
+    Ok(analysis_of(samples, voice, transcript, question))
 }
 
 /// Reads a WAV file and analyses it.

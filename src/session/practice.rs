@@ -187,8 +187,7 @@ pub async fn practice(
             }
         }
     };
-    let keys = keyboard();
-    let mut keys = keys;
+    let mut keys = keyboard();
     let interrupted = Arc::new(AtomicBool::new(false));
     let interrupt_flag = interrupted.clone();
     tokio::spawn(async move {
@@ -330,11 +329,12 @@ pub async fn practice(
         };
         let q = question.clone();
         let samples = recording.samples.clone();
+        let voice = recording.voice.clone();
         let label = recording.wav.display().to_string();
         // Only the last chunk is left to transcribe; the rest was done while speaking.
         let (engine_back, result) = tokio::task::spawn_blocking(move || match stream.finish() {
             Ok((engine, transcript)) => {
-                let r = super::analyze_transcribed(&samples, &transcript, Some(&q), &label);
+                let r = super::analyze_transcribed(&samples, &voice, &transcript, Some(&q), &label);
                 (Some(engine), r)
             }
             Err(e) => (None, Err(SessionError::from(e))),
@@ -442,9 +442,4 @@ pub fn summary_table(outcome: &SessionOutcome) -> String {
         }
     }
     out
-}
-
-/// Formats a report for one answer (re-exported for the CLI).
-pub fn render(a: &Analysis, style: Style) -> String {
-    report::terminal(a, style)
 }
