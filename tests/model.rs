@@ -16,13 +16,17 @@ fn ct2_tiny_en() -> std::path::PathBuf {
     p
 }
 
-fn pinned_tiny_en_sha() -> String {
+fn pinned_sha(file: &str) -> String {
     let sums = std::fs::read_to_string(root().join("models/SHA256SUMS")).unwrap();
     sums.lines()
-        .find(|l| l.ends_with(" ggml-tiny.en.bin"))
+        .find(|l| l.ends_with(&format!(" {file}")))
         .and_then(|l| l.split_whitespace().next())
-        .expect("tiny.en is pinned")
+        .unwrap_or_else(|| panic!("{file} is pinned"))
         .to_string()
+}
+
+fn pinned_tiny_en_sha() -> String {
+    pinned_sha("ggml-tiny.en.bin")
 }
 
 #[test]
@@ -46,6 +50,46 @@ fn import_of_real_tiny_en_is_byte_identical_to_the_pin() {
         .collect();
     assert_eq!(names.len(), 1, "{names:?}");
     drop(assert);
+}
+
+#[test]
+fn quantized_tiny_en_matches_its_pin_and_still_hears_the_check_phrase() {
+    let out = tempfile::tempdir().unwrap();
+    for kind in ["q8_0", "q5_1"] {
+        let made = out.path().join(format!("ggml-tiny.en-{kind}.bin"));
+        rehearse()
+            .args(["--quiet", "model", "quantize"])
+            .arg(tiny_en())
+            .arg(kind)
+            .arg("--output")
+            .arg(&made)
+            .assert()
+            .success();
+        let bytes = std::fs::read(&made).unwrap();
+        assert_eq!(
+            sha256(&bytes),
+            pinned_sha(&format!("ggml-tiny.en-{kind}.bin"))
+        );
+        let verified = rehearse()
+            .args(["--json", "--model"])
+            .arg(&made)
+            .args(["model", "verify"])
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&verified.stdout).unwrap();
+        assert!(
+            v["verdict"]["word_errors"].as_u64().unwrap() <= 1,
+            "{kind}: {v}"
+        );
+    }
+    // A quantized model is not quantized again.
+    let again = rehearse()
+        .args(["model", "quantize"])
+        .arg(out.path().join("ggml-tiny.en-q8_0.bin"))
+        .arg("q5_1")
+        .output()
+        .unwrap();
+    assert_one_line_error(&again, 2, "already q8_0");
 }
 
 #[test]

@@ -7,7 +7,7 @@ use clap::Subcommand;
 
 use rehearse::speech::{SystemSpeaker, Voice};
 use rehearse::transcribe::catalog::{self, Provenance};
-use rehearse::transcribe::{check, fetch, import};
+use rehearse::transcribe::{check, fetch, import, quantize};
 
 use super::Output;
 use rehearse::outln;
@@ -25,6 +25,20 @@ pub enum ModelCommand {
         /// Output file, or folder for ggml-NAME.bin.
         #[arg(long, short, default_value = "models")]
         output: PathBuf,
+    },
+    /// Quantize a ggml model to q8_0, q5_1 or q5_0 (smaller and faster on CPU).
+    #[command(
+        after_help = "Example:\n  rehearse model quantize models/ggml-tiny.en.bin q8_0\n  (writes models/ggml-tiny.en-q8_0.bin)"
+    )]
+    Quantize {
+        /// The f16 or f32 ggml model.
+        source: PathBuf,
+        /// Target type.
+        #[arg(value_parser = ["q8_0", "q5_1", "q5_0"])]
+        kind: String,
+        /// Output file (default: ggml-NAME-KIND.bin beside the source).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
     },
     /// Download an official ggml model from the whisper.cpp repository.
     #[command(after_help = "Example:\n  rehearse model fetch base.en")]
@@ -53,6 +67,11 @@ pub enum ModelCommand {
 pub fn run(cmd: ModelCommand, explicit: Option<&Path>, out: &Output) -> anyhow::Result<()> {
     match cmd {
         ModelCommand::Import { source, output } => run_import(&source, &output, out),
+        ModelCommand::Quantize {
+            source,
+            kind,
+            output,
+        } => run_quantize(&source, &kind, output, out),
         ModelCommand::Fetch { name, dir, mirror } => run_fetch(&name, dir, &mirror, out),
         ModelCommand::List => run_list(explicit, out),
         ModelCommand::Verify { threads } => run_verify(explicit, threads, out),
@@ -67,6 +86,29 @@ fn run_import(source: &Path, output: &Path, out: &Output) -> anyhow::Result<()> 
         bar.set_position(done);
     })?;
     bar.finish_and_clear();
+    print_written(&done, out)
+}
+
+fn run_quantize(
+    source: &Path,
+    kind: &str,
+    output: Option<PathBuf>,
+    out: &Output,
+) -> anyhow::Result<()> {
+    let q = quantize::Quantization::parse(kind)
+        .with_context(|| format!("unknown quantization {kind}; choose q8_0, q5_1 or q5_0"))?;
+    let dest = output.unwrap_or_else(|| quantize::default_destination(source, q));
+    let bar = out.progress(0, "quantizing", false);
+    let done = quantize::quantize(source, &dest, q, |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })?;
+    bar.finish_and_clear();
+    print_written(&done, out)
+}
+
+/// Prints where a model was written, its size and its checksum.
+fn print_written(done: &import::Imported, out: &Output) -> anyhow::Result<()> {
     let sha = catalog::sha256_file(&done.path)?;
     if out.json {
         outln!(

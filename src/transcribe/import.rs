@@ -544,6 +544,19 @@ pub fn import(
     } else {
         dest.to_path_buf()
     };
+    write_atomically(&dest, |tmp| {
+        let bytes = write_ggml(tmp, &h, &tokens, &plans, total, &mut progress)?;
+        Ok((bytes, h))
+    })
+}
+
+/// Runs `write` on a hidden temporary file beside `dest`, checks the result
+/// with [`ggml::inspect`] and only then renames it over `dest`, so a crash or
+/// a bad write never leaves a half-written model under the real name.
+pub(crate) fn write_atomically(
+    dest: &Path,
+    write: impl FnOnce(&Path) -> Result<(u64, Hparams), ModelError>,
+) -> Result<Imported, ModelError> {
     let dir = dest
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -557,19 +570,19 @@ pub fn import(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = dir.join(format!(".{file_name}.{}.importing", std::process::id()));
-    let written = write_ggml(&tmp, &h, &tokens, &plans, total, &mut progress).and_then(|bytes| {
+    let written = write(&tmp).and_then(|(bytes, hparams)| {
         // Never rename something whisper.cpp could choke on.
         ggml::inspect(&tmp)?;
-        fs::rename(&tmp, &dest).map_err(|e| ModelError::Write {
-            path: dest.clone(),
+        fs::rename(&tmp, dest).map_err(|e| ModelError::Write {
+            path: dest.to_path_buf(),
             err: e,
         })?;
-        Ok(bytes)
+        Ok((bytes, hparams))
     });
     match written {
-        Ok(bytes) => Ok(Imported {
-            path: dest,
-            hparams: h,
+        Ok((bytes, hparams)) => Ok(Imported {
+            path: dest.to_path_buf(),
+            hparams,
             bytes,
         }),
         Err(e) => {

@@ -8,6 +8,7 @@ pub mod fetch;
 pub mod ggml;
 pub mod import;
 pub mod mel;
+pub mod quantize;
 pub mod stream;
 mod whisper;
 
@@ -77,6 +78,9 @@ pub enum ModelError {
         path: PathBuf,
     },
     /// Transcription failed inside whisper.cpp.
+    /// A model that cannot be quantized (already quantized, or odd tensors).
+    #[error("cannot quantize: {0}")]
+    CannotQuantize(String),
     #[error("transcription failed: {0}")]
     Transcribe(String),
     /// A download failed.
