@@ -131,6 +131,13 @@ fn spoken_question_recorded_answer_thinking_time_and_silence_stop() {
         record["stopped"], "silence",
         "the silence stop ended the answer"
     );
+    // Regression: the live capture once never cut chunks, so the whole answer
+    // was transcribed after the stop. Now the pause before the silence stop
+    // has already been transcribed as a guess of the last chunk.
+    assert_eq!(
+        record["streaming"]["after_stop_s"], 0.0,
+        "audio was left to transcribe after the stop: {record}"
+    );
 
     // The question was spoken: the speaker monitor holds speech as long as the question.
     let heard = wav::read_16k_mono(&monitor).unwrap();

@@ -127,3 +127,32 @@ fn no_word_is_lost_or_doubled_at_mid_sentence_seams() {
         assert!(seam_errors.is_empty(), "{name}: {seam_errors:#?}");
     }
 }
+
+/// Regression: whisper-rs 0.16's `set_abort_callback_safe` reads its boxed
+/// closure as the wrong type, so cancelling a guess either did nothing or
+/// failed the next chunk with error -6. Cancelling must stop the guess and
+/// leave the answer's state as good as new.
+#[test]
+fn a_cancelled_guess_stops_and_leaves_the_state_usable() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let mut whisper = load();
+    let (samples, _) = fixture("cache-full");
+    let clip = &samples[..16_000 * 20];
+    let expected = whisper.transcribe(clip, 0.0).unwrap().text;
+    let mut state = whisper.new_state().unwrap();
+    let cancel = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&cancel);
+    let canceller = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        flag.store(true, Ordering::Release);
+    });
+    let guess = whisper
+        .transcribe_unless(&mut state, clip, 0.0, "", &cancel)
+        .unwrap();
+    canceller.join().unwrap();
+    assert!(guess.is_none(), "the guess ran to the end: {guess:?}");
+    cancel.store(false, Ordering::Release);
+    let after = whisper.transcribe_with(&mut state, clip, 0.0, "").unwrap();
+    assert_eq!(after.text, expected);
+}

@@ -19,7 +19,7 @@ use rtrb::{Consumer, Producer, RingBuffer};
 use super::resample::To16k;
 use super::vad::{self, Vad, VoiceActivity};
 use super::{AudioError, WHISPER_RATE, wav};
-use crate::transcribe::stream::{Chunk, Chunker, speech_end};
+use crate::transcribe::stream::{Chunk, ChunkKind, ChunkSender, Chunker, Step};
 
 /// Seconds of device audio the ring buffer holds.
 const RING_SECONDS: u32 = 4;
@@ -329,7 +329,7 @@ pub struct Recording {
 }
 
 enum Command {
-    Answer(PathBuf, Option<Sender<Chunk>>),
+    Answer(PathBuf, Option<ChunkSender>),
     Stop,
 }
 
@@ -383,7 +383,7 @@ impl Recorder {
     pub fn begin_answer(
         &self,
         wav: PathBuf,
-        chunks: Option<Sender<Chunk>>,
+        chunks: Option<ChunkSender>,
     ) -> Result<(), AudioError> {
         let _ = self.commands.send(Command::Answer(wav, chunks));
         let deadline = Instant::now() + Duration::from_secs(5);
@@ -432,7 +432,7 @@ struct Answer {
     vad: Vad,
     resampler: To16k,
     chunker: Chunker,
-    chunks: Option<Sender<Chunk>>,
+    chunks: Option<ChunkSender>,
 }
 
 impl Worker {
@@ -532,22 +532,10 @@ impl Worker {
         let path = a.path.clone();
         a.writer.finalize().map_err(fail)?;
         // The last chunk: whatever follows the last cut, up to the end of speech.
-        if let Some(tx) = a.chunks.take() {
-            let from = a.chunker.open_from();
-            let to = speech_end(&a.vad.activity.voiced, a.samples.len());
-            let first_frame = (from as f64 / f64::from(WHISPER_RATE) / vad::FRAME_S) as usize;
-            if from < to
-                && a.vad
-                    .activity
-                    .voiced
-                    .get(first_frame..)
-                    .is_some_and(|v| v.iter().any(|x| *x))
-            {
-                let _ = tx.send(Chunk {
-                    samples: a.samples[from..to].to_vec(),
-                    offset_s: from as f64 / f64::from(WHISPER_RATE),
-                });
-            }
+        if let Some(tx) = a.chunks.take()
+            && let Some(span) = a.chunker.last(&a.vad.activity.voiced, a.samples.len())
+        {
+            tx.send(Chunk::of(&a.samples, span, ChunkKind::Last));
         }
         Ok(Some(Recording {
             wav: path,
@@ -561,7 +549,7 @@ impl Worker {
     fn open_answer(
         &self,
         path: PathBuf,
-        chunks: Option<Sender<Chunk>>,
+        chunks: Option<ChunkSender>,
     ) -> Result<Answer, AudioError> {
         let writer = wav::create_private(&path)?;
         Ok(Answer {
@@ -594,6 +582,14 @@ impl Worker {
         let voiced = frames.iter().filter(|v| **v).count() as f64 * vad::FRAME_S;
         if voiced >= SPEECH_BEGUN_S && !self.live.speech_begun() {
             self.live.speech_begun.store(true, Ordering::Relaxed);
+        }
+        if let Some(tx) = &a.chunks
+            && let Some(step) = a.chunker.step(frames, a.samples.len())
+        {
+            tx.send(match step {
+                Step::Commit(from, to) => Chunk::of(&a.samples, (from, to), ChunkKind::Commit),
+                Step::Guess(from, to) => Chunk::of(&a.samples, (from, to), ChunkKind::Guess),
+            });
         }
         let trailing = frames.iter().rev().take_while(|v| !**v).count() as f64 * vad::FRAME_S;
         self.live

@@ -96,6 +96,21 @@ pub struct AnswerRecord {
     pub overruns: u64,
     /// Input latency removed from the start of the answer, seconds.
     pub input_latency_s: f64,
+    /// How the report was made ready, if the answer was transcribed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub streaming: Option<StreamingStats>,
+}
+
+/// How much of the transcription happened while the candidate spoke.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct StreamingStats {
+    /// Chunks the answer was transcribed in.
+    pub chunks: usize,
+    /// Seconds of audio still to transcribe when the answer stopped (0 when
+    /// everything was done while the candidate spoke or paused).
+    pub after_stop_s: f64,
+    /// Seconds from the stop to the finished report.
+    pub report_latency_s: f64,
 }
 
 /// The outcome of a session.
@@ -293,6 +308,7 @@ pub async fn practice(
             }
             screen.meter(elapsed, target, max, live.level(), live.speech_begun());
         };
+        let stopped_at = Instant::now();
         let input_latency_s = recorder.live.input_latency_s();
         let recording: Recording = match recorder.finish()? {
             Some(r) => r,
@@ -319,6 +335,7 @@ pub async fn practice(
                 problem: Some("interrupted".into()),
                 overruns: recording.overruns,
                 input_latency_s,
+                streaming: None,
             };
             write_record(&recording.wav, &record)?;
             answers.push(record);
@@ -333,18 +350,31 @@ pub async fn practice(
         let label = recording.wav.display().to_string();
         // Only the last chunk is left to transcribe; the rest was done while speaking.
         let (engine_back, result) = tokio::task::spawn_blocking(move || match stream.finish() {
-            Ok((engine, transcript)) => {
-                let r = super::analyze_transcribed(&samples, &voice, &transcript, Some(&q), &label);
-                (Some(engine), r)
+            Ok((engine, done)) => {
+                let r = super::analyze_transcribed(
+                    &samples,
+                    &voice,
+                    &done.transcript,
+                    Some(&q),
+                    &label,
+                );
+                let stats = StreamingStats {
+                    chunks: done.chunks,
+                    after_stop_s: done.after_stop_s,
+                    report_latency_s: stopped_at.elapsed().as_secs_f64(),
+                };
+                (Some(engine), r.map(|a| (a, stats)))
             }
             Err(e) => (None, Err(SessionError::from(e))),
         })
         .await
         .map_err(|e| AudioError::Device(e.to_string()))?;
         whisper = engine_back;
-        let (analysis, problem) = match result {
-            Ok(a) => (Some(a), None),
-            Err(SessionError::NoSpeech { .. }) => (None, Some("no speech detected".to_string())),
+        let (analysis, streaming, problem) = match result {
+            Ok((a, stats)) => (Some(a), Some(stats), None),
+            Err(SessionError::NoSpeech { .. }) => {
+                (None, None, Some("no speech detected".to_string()))
+            }
             Err(e) => return Err(e),
         };
         let record = AnswerRecord {
@@ -355,6 +385,7 @@ pub async fn practice(
             problem,
             overruns: recording.overruns,
             input_latency_s,
+            streaming,
         };
         write_record(&recording.wav, &record)?;
         if options.json {

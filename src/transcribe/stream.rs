@@ -3,10 +3,13 @@
 //! with one whisper state per answer and the previous chunk's text as the
 //! prompt. When the answer ends only the last chunk is left to do.
 
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread::JoinHandle;
 
-use super::{ModelError, Transcript, Whisper, Word};
+use super::{ModelError, Transcript, Whisper};
 use crate::audio::vad::FRAME_S;
 
 /// Shortest chunk worth sending. Measured on the fixtures (EVALUATION.md):
@@ -15,6 +18,9 @@ use crate::audio::vad::FRAME_S;
 pub const MIN_CHUNK_S: f64 = 10.0;
 /// Longest chunk before a cut is forced.
 pub const MAX_CHUNK_S: f64 = 25.0;
+/// Audio after a guess shorter than this (0.3 s) is not transcribed: it
+/// holds no complete word, and whisper invents one in it.
+const MIN_REST: usize = 4_800;
 /// A silence this long is a place to cut.
 pub const CUT_PAUSE_S: f64 = 0.3;
 
@@ -25,6 +31,19 @@ pub struct Chunker {
     start: usize,
     min_s: f64,
     max_s: f64,
+    /// (chunk start, end of speech) of the last guess, so each pause is guessed once.
+    guessed: Option<(usize, usize)>,
+}
+
+/// What to do after the newest voice frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// A finished chunk: transcribe it and keep the words.
+    Commit(usize, usize),
+    /// The speaker has paused: if the answer ended now, this would be the
+    /// last chunk. Transcribing it while idle means an answer that does end
+    /// here, or soon after, costs little more.
+    Guess(usize, usize),
 }
 
 impl Chunker {
@@ -39,12 +58,15 @@ impl Chunker {
             start: 0,
             min_s,
             max_s,
+            guessed: None,
         }
     }
 
     /// Given the VAD frames so far and the samples so far (16 kHz), returns
-    /// the end of a finished chunk, if one should be cut now. Cuts fall in
-    /// the middle of a pause, so no word is split.
+    /// a finished chunk, if one should be cut now. Cuts fall in the middle of
+    /// a pause, so no word is split, and are made when speech resumes after
+    /// it: a pause that turns out to be the end of the answer stays in the
+    /// open chunk, where a guess ([`Step::Guess`]) may already cover it.
     pub fn cut(&mut self, voiced: &[bool], samples: usize) -> Option<(usize, usize)> {
         let rate = 16_000.0;
         let length_s = (samples - self.start) as f64 / rate;
@@ -52,10 +74,15 @@ impl Chunker {
             return None;
         }
         let pause_frames = (CUT_PAUSE_S / FRAME_S).ceil() as usize;
-        let trailing = voiced.iter().rev().take_while(|v| !**v).count();
-        let at = if trailing >= pause_frames {
-            // Cut in the middle of the pause that just happened.
-            Some(voiced.len() - trailing / 2)
+        let first_open = (self.start as f64 / rate / FRAME_S).ceil() as usize;
+        let resumed_after = match voiced.split_last() {
+            Some((true, before)) => before.iter().rev().take_while(|v| !**v).count(),
+            _ => 0,
+        };
+        let pause_start = voiced.len().saturating_sub(1 + resumed_after);
+        let at = if resumed_after >= pause_frames && pause_start >= first_open {
+            // Cut in the middle of the pause that just ended.
+            Some(pause_start + resumed_after / 2)
         } else if length_s >= self.max_s {
             // Force a cut at the longest silence past the minimum length
             // (never the silence before the first word), else here.
@@ -75,6 +102,35 @@ impl Chunker {
     /// Start of the chunk still open.
     pub fn open_from(&self) -> usize {
         self.start
+    }
+
+    /// A cut if one is due, else, once the speaker has paused for
+    /// [`CUT_PAUSE_S`], a guess at the last chunk (once per pause).
+    pub fn step(&mut self, voiced: &[bool], samples: usize) -> Option<Step> {
+        if let Some((from, to)) = self.cut(voiced, samples) {
+            return Some(Step::Commit(from, to));
+        }
+        let pause_frames = (CUT_PAUSE_S / FRAME_S).ceil() as usize;
+        let trailing = voiced.iter().rev().take_while(|v| !**v).count();
+        let (from, to) = self.last(voiced, samples)?;
+        let key = (from, voiced.len() - trailing);
+        if trailing < pause_frames || self.guessed == Some(key) {
+            return None;
+        }
+        self.guessed = Some(key);
+        Some(Step::Guess(from, to))
+    }
+
+    /// The last chunk when the answer ends now: from the last cut to the end
+    /// of speech, or nothing if no word was spoken since the last cut.
+    pub fn last(&self, voiced: &[bool], samples: usize) -> Option<(usize, usize)> {
+        let from = self.start;
+        let to = speech_end(voiced, samples);
+        let first_frame = (from as f64 / 16_000.0 / FRAME_S) as usize;
+        let has_speech = voiced
+            .get(first_frame..)
+            .is_some_and(|v| v.iter().any(|x| *x));
+        (from < to && has_speech).then_some((from, to))
     }
 }
 
@@ -103,6 +159,20 @@ pub fn speech_end(voiced: &[bool], samples: usize) -> usize {
     (((last as f64 * FRAME_S) + 0.5) * 16_000.0).min(samples as f64) as usize
 }
 
+/// What the transcriber should do with a chunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChunkKind {
+    /// A finished chunk: transcribe it and keep the words.
+    Commit,
+    /// A guess at the last chunk ([`Step::Guess`]), transcribed only when
+    /// nothing newer waits; its words are kept only if the last chunk starts
+    /// where it starts.
+    Guess,
+    /// The last chunk of the answer. If a finished guess covers its start,
+    /// only the rest after the guess is transcribed.
+    Last,
+}
+
 /// A chunk of the answer, on the answer's timeline.
 #[derive(Debug)]
 pub struct Chunk {
@@ -110,13 +180,57 @@ pub struct Chunk {
     pub samples: Vec<f32>,
     /// Where it starts, seconds.
     pub offset_s: f64,
+    /// What to do with it.
+    pub kind: ChunkKind,
 }
 
-type Worker = JoinHandle<(Whisper, Result<Vec<Word>, ModelError>)>;
+impl Chunk {
+    /// The samples `from..to` of `answer` as a chunk.
+    pub fn of(answer: &[f32], (from, to): (usize, usize), kind: ChunkKind) -> Chunk {
+        Chunk {
+            samples: answer[from..to].to_vec(),
+            offset_s: from as f64 / 16_000.0,
+            kind,
+        }
+    }
+}
+
+/// Hands chunks to a [`StreamingTranscriber`]. A new chunk or guess cancels
+/// a guess in progress, which it makes moot; the last chunk does not, since
+/// the guess running then is the likeliest to cover it.
+#[derive(Debug, Clone)]
+pub struct ChunkSender {
+    tx: Sender<Chunk>,
+    newer: Arc<AtomicBool>,
+}
+
+impl ChunkSender {
+    /// Queues a chunk; does nothing if the transcriber has stopped.
+    pub fn send(&self, chunk: Chunk) {
+        if chunk.kind != ChunkKind::Last {
+            self.newer.store(true, Ordering::Release);
+        }
+        let _ = self.tx.send(chunk);
+    }
+}
+
+/// What a finished stream produced.
+#[derive(Debug, Clone, Default)]
+pub struct Finished {
+    /// The whole answer's words, on the answer's timeline.
+    pub transcript: Transcript,
+    /// Chunks transcribed and kept (a reused guess counts as its chunk).
+    pub chunks: usize,
+    /// Seconds of audio left to transcribe when the last chunk arrived: 0
+    /// when a guess already covered it.
+    pub after_stop_s: f64,
+}
+
+type Worker = JoinHandle<(Whisper, Result<Finished, ModelError>)>;
 
 /// Transcribes chunks as they come, on a worker thread.
 pub struct StreamingTranscriber {
-    chunks: Option<Sender<Chunk>>,
+    chunks: Option<ChunkSender>,
     thread: Option<Worker>,
     /// Text of each finished chunk, for live captions.
     pub captions: Receiver<String>,
@@ -132,6 +246,8 @@ impl StreamingTranscriber {
     /// Starts the worker with a loaded model.
     pub fn start(mut whisper: Whisper) -> Result<StreamingTranscriber, ModelError> {
         let (tx, rx) = mpsc::channel::<Chunk>();
+        let newer = Arc::new(AtomicBool::new(false));
+        let cancel = Arc::clone(&newer);
         let (caption_tx, captions) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("rehearse-transcribe".into())
@@ -139,45 +255,113 @@ impl StreamingTranscriber {
                 let result = (|| {
                     let mut state = whisper.new_state()?;
                     let mut words = Vec::new();
+                    let (mut chunks, mut after_stop) = (0, 0);
                     let mut previous = String::new();
-                    for chunk in rx {
-                        let t = whisper.transcribe_with(
-                            &mut state,
-                            &chunk.samples,
-                            chunk.offset_s,
-                            &previous,
-                        )?;
+                    let mut queue = VecDeque::new();
+                    let mut guessed: Option<(Chunk, Transcript)> = None;
+                    loop {
+                        if queue.is_empty() {
+                            match rx.recv() {
+                                Ok(chunk) => queue.push_back(chunk),
+                                Err(_) => break,
+                            }
+                        }
+                        // Cleared before looking, so a chunk sent after the look
+                        // still cancels the guess about to start.
+                        cancel.store(false, Ordering::Release);
+                        queue.extend(rx.try_iter());
+                        let Some(chunk) = queue.pop_front() else {
+                            break;
+                        };
+                        let mut t = match chunk.kind {
+                            ChunkKind::Guess => {
+                                // Anything newer makes this guess moot.
+                                if queue.is_empty()
+                                    && let Some(t) = whisper.transcribe_unless(
+                                        &mut state,
+                                        &chunk.samples,
+                                        chunk.offset_s,
+                                        &previous,
+                                        &cancel,
+                                    )?
+                                {
+                                    guessed = Some((chunk, t));
+                                }
+                                continue;
+                            }
+                            ChunkKind::Last => match guessed.take() {
+                                Some((g, t))
+                                    if g.offset_s == chunk.offset_s
+                                        && g.samples.len() <= chunk.samples.len() =>
+                                {
+                                    let rest = &chunk.samples[g.samples.len()..];
+                                    let rest_at = g.offset_s + g.samples.len() as f64 / 16_000.0;
+                                    // Whisper makes up words in a sliver of audio.
+                                    if rest.len() < MIN_REST {
+                                        t
+                                    } else {
+                                        after_stop = rest.len();
+                                        let more = whisper
+                                            .transcribe_with(&mut state, rest, rest_at, &t.text)?;
+                                        let mut joined = t.words;
+                                        joined.extend(more.words);
+                                        Transcript::from_words(joined)
+                                    }
+                                }
+                                _ => {
+                                    after_stop = chunk.samples.len();
+                                    whisper.transcribe_with(
+                                        &mut state,
+                                        &chunk.samples,
+                                        chunk.offset_s,
+                                        &previous,
+                                    )?
+                                }
+                            },
+                            ChunkKind::Commit => {
+                                guessed = None;
+                                whisper.transcribe_with(
+                                    &mut state,
+                                    &chunk.samples,
+                                    chunk.offset_s,
+                                    &previous,
+                                )?
+                            }
+                        };
                         let _ = caption_tx.send(t.text.clone());
-                        previous = t.text;
+                        previous = std::mem::take(&mut t.text);
                         words.extend(t.words);
+                        chunks += 1;
                     }
-                    Ok(words)
+                    Ok(Finished {
+                        transcript: Transcript::from_words(words),
+                        chunks,
+                        after_stop_s: after_stop as f64 / 16_000.0,
+                    })
                 })();
                 (whisper, result)
             })
             .map_err(|e| ModelError::Transcribe(e.to_string()))?;
         Ok(StreamingTranscriber {
-            chunks: Some(tx),
+            chunks: Some(ChunkSender { tx, newer }),
             thread: Some(thread),
             captions,
         })
     }
 
     /// A sender for chunks (the capture worker feeds it directly).
-    pub fn sender(&self) -> Option<Sender<Chunk>> {
+    pub fn sender(&self) -> Option<ChunkSender> {
         self.chunks.clone()
     }
 
-    /// Queues a finished chunk.
+    /// Queues a chunk.
     pub fn push(&self, chunk: Chunk) {
         if let Some(tx) = &self.chunks {
-            let _ = tx.send(chunk);
+            tx.send(chunk);
         }
     }
 
-    /// Waits for every queued chunk and returns the merged transcript and
-    /// the model, for the next answer.
-    pub fn finish(mut self) -> Result<(Whisper, Transcript), ModelError> {
+    pub fn finish(mut self) -> Result<(Whisper, Finished), ModelError> {
         drop(self.chunks.take());
         let (whisper, words) = self
             .thread
@@ -185,7 +369,7 @@ impl StreamingTranscriber {
             .ok_or_else(|| ModelError::Transcribe("the transcriber already finished".into()))?
             .join()
             .map_err(|_| ModelError::Transcribe("the transcriber stopped".into()))?;
-        Ok((whisper, Transcript::from_words(words?)))
+        Ok((whisper, words?))
     }
 }
 
@@ -199,27 +383,36 @@ pub fn transcribe_chunked(
 ) -> Result<(Whisper, Transcript), ModelError> {
     let stream = StreamingTranscriber::start(whisper)?;
     let frame = (FRAME_S * 16_000.0) as usize;
+    let mut guess = None;
     for n in 1..=voiced.len() {
-        if let Some((from, to)) = chunker.cut(&voiced[..n], (n * frame).min(samples.len())) {
-            stream.push(Chunk {
-                samples: samples[from..to].to_vec(),
-                offset_s: from as f64 / 16_000.0,
-            });
+        match chunker.step(&voiced[..n], (n * frame).min(samples.len())) {
+            Some(Step::Commit(from, to)) => {
+                stream.push(Chunk::of(samples, (from, to), ChunkKind::Commit));
+                guess = None;
+            }
+            Some(Step::Guess(from, to)) => guess = Some((from, to)),
+            None => {}
         }
     }
-    let from = chunker.open_from();
-    let to = speech_end(voiced, samples.len());
-    let first_frame = (from as f64 / 16_000.0 / FRAME_S) as usize;
-    let has_speech = voiced
-        .get(first_frame..)
-        .is_some_and(|v| v.iter().any(|x| *x));
-    if from < to && has_speech {
-        stream.push(Chunk {
-            samples: samples[from..to].to_vec(),
-            offset_s: from as f64 / 16_000.0,
-        });
+    if let Some((from, to)) = chunker.last(voiced, samples.len()) {
+        // The worst case live: the last guess finished, but not a guess of
+        // the whole last chunk, so the rest after it is transcribed apart.
+        match guess {
+            // (Pushed as two chunks: what the worker does with a guess and a
+            // last chunk, without racing it.)
+            Some((g_from, g_to)) if g_from == from && g_to < to => {
+                if to - g_to < MIN_REST {
+                    stream.push(Chunk::of(samples, (from, g_to), ChunkKind::Last));
+                } else {
+                    stream.push(Chunk::of(samples, (from, g_to), ChunkKind::Commit));
+                    stream.push(Chunk::of(samples, (g_to, to), ChunkKind::Last));
+                }
+            }
+            _ => stream.push(Chunk::of(samples, (from, to), ChunkKind::Last)),
+        }
     }
-    stream.finish()
+    let (whisper, finished) = stream.finish()?;
+    Ok((whisper, finished.transcript))
 }
 
 #[cfg(test)]
@@ -233,17 +426,33 @@ mod tests {
     #[test]
     fn cuts_in_the_middle_of_a_pause_after_the_minimum() {
         let mut c = Chunker::with_bounds(0.5, 25.0);
-        // 40 voiced frames (0.64 s) then 20 silent (0.32 s): cut 10 frames into the pause.
-        let v = frames(&format!("{}{}", "#".repeat(40), ".".repeat(20)));
+        // 40 voiced frames (0.64 s), 20 silent (0.32 s): no cut until speech
+        // resumes, then 10 frames into the pause.
+        let v = frames(&format!("{}{}#", "#".repeat(40), ".".repeat(20)));
+        assert_eq!(c.cut(&v[..60], 60 * 256), None);
         let cut = c.cut(&v, v.len() * 256).unwrap();
         assert_eq!(cut, (0, 50 * 256));
         assert_eq!(c.open_from(), 50 * 256);
     }
 
     #[test]
+    fn a_pause_gives_one_guess_of_the_last_chunk() {
+        let mut c = Chunker::with_bounds(5.0, 25.0);
+        // 1 s of speech, then silence: one guess once the pause reaches 0.3 s.
+        let v = frames(&format!("{}{}", "#".repeat(63), ".".repeat(40)));
+        let mut steps = Vec::new();
+        for n in 1..=v.len() {
+            steps.extend(c.step(&v[..n], n * 256));
+        }
+        let at = (63 + 19) * 256;
+        assert_eq!(steps, vec![Step::Guess(0, at)]);
+        assert_eq!(c.last(&v, v.len() * 256), Some((0, 63 * 256 + 8_000)));
+    }
+
+    #[test]
     fn no_cut_before_the_minimum_or_inside_speech() {
         let mut c = Chunker::with_bounds(5.0, 25.0);
-        let short = frames(&format!("{}{}", "#".repeat(40), ".".repeat(20)));
+        let short = frames(&format!("{}{}#", "#".repeat(40), ".".repeat(20)));
         assert_eq!(c.cut(&short, short.len() * 256), None);
         let speech = frames(&"#".repeat(400));
         assert_eq!(c.cut(&speech, speech.len() * 256), None);

@@ -7,6 +7,9 @@ use whisper_rs::{
     FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState,
 };
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use super::{ModelError, Transcriber, Transcript, Word, ggml};
 
 /// Decoding settings.
@@ -119,10 +122,50 @@ impl Whisper {
         offset_s: f64,
         prompt: &str,
     ) -> Result<Transcript, ModelError> {
+        let params = self.params();
+        self.run(state, params, samples, offset_s, prompt)
+    }
+
+    /// Like [`Whisper::transcribe_with`], but gives up as soon as `cancel`
+    /// is set and returns `None`.
+    pub fn transcribe_unless(
+        &mut self,
+        state: &mut WhisperState,
+        samples: &[f32],
+        offset_s: f64,
+        prompt: &str,
+        cancel: &Arc<AtomicBool>,
+    ) -> Result<Option<Transcript>, ModelError> {
+        let mut params = self.params();
+        // Not whisper-rs's `set_abort_callback_safe`: in 0.16 its trampoline
+        // reads the boxed closure as the wrong type. This raw callback only
+        // reads the flag, which `cancel` keeps alive for the whole call.
+        unsafe extern "C" fn cancelled(flag: *mut std::ffi::c_void) -> bool {
+            // SAFETY: `flag` is the AtomicBool set below, alive during `run`.
+            unsafe { (*(flag as *const AtomicBool)).load(Ordering::Acquire) }
+        }
+        // SAFETY: the callback only loads an atomic that outlives the call.
+        unsafe {
+            params.set_abort_callback(Some(cancelled));
+            params.set_abort_callback_user_data(Arc::as_ptr(cancel) as *mut std::ffi::c_void);
+        }
+        match self.run(state, params, samples, offset_s, prompt) {
+            Err(_) if cancel.load(Ordering::Acquire) => Ok(None),
+            other => other.map(Some),
+        }
+    }
+
+    fn run(
+        &self,
+        state: &mut WhisperState,
+        mut params: FullParams<'_, '_>,
+        samples: &[f32],
+        offset_s: f64,
+        prompt: &str,
+    ) -> Result<Transcript, ModelError> {
         if samples.is_empty() {
             return Ok(Transcript::default());
         }
-        let mut params = self.params();
         if !prompt.is_empty() {
             params.set_initial_prompt(prompt);
         }
