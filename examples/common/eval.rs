@@ -1,0 +1,283 @@
+//! The evaluation harness: runs the whole analysis on the labelled spoken
+//! fixtures (`tests/fixtures/*.wav` + `.json`) under several conditions and
+//! scores it against the labels. Shared by `examples/eval.rs` (the full table,
+//! written to EVALUATION.md) and `tests/eval.rs` (the quick check in CI).
+
+// Each file that includes this module uses only part of it.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use rehearse::analysis::text;
+use rehearse::audio::{vad, wav};
+use rehearse::bank::Bank;
+use rehearse::session;
+use rehearse::transcribe::Whisper;
+
+pub const PARTS: [&str; 4] = ["situation", "task", "action", "result"];
+const RATE: f64 = 16_000.0;
+
+/// A labelled fixture.
+pub struct Fixture {
+    pub name: String,
+    pub wav: PathBuf,
+    pub label: serde_json::Value,
+}
+
+impl Fixture {
+    /// Engine and voice, e.g. `festival kal_diphone`.
+    pub fn voice(&self) -> String {
+        format!(
+            "{} {}",
+            self.label["engine"].as_str().unwrap_or("?"),
+            self.label["voice"].as_str().unwrap_or("?")
+        )
+    }
+}
+
+/// Every labelled fixture, by name.
+pub fn fixtures(root: &Path) -> Vec<Fixture> {
+    let dir = root.join("tests/fixtures");
+    let mut out: Vec<Fixture> = std::fs::read_dir(&dir)
+        .expect("tests/fixtures")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .map(|p| Fixture {
+            name: p.file_stem().unwrap().to_string_lossy().into_owned(),
+            wav: p.with_extension("wav"),
+            label: serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap(),
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+/// A recording condition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Condition {
+    /// As rendered.
+    Clean,
+    /// White noise mixed in at 15 dB signal-to-noise ratio (over the speech).
+    Noise15,
+    /// 5 s of silence inserted at the pause nearest the middle of the answer.
+    Gap5,
+}
+
+impl Condition {
+    pub fn name(self) -> &'static str {
+        match self {
+            Condition::Clean => "clean",
+            Condition::Noise15 => "noise 15 dB SNR",
+            Condition::Gap5 => "5 s silence gap",
+        }
+    }
+
+    /// The samples under this condition, and how much the true speaking span grew.
+    fn apply(self, clean: &[f32]) -> (Vec<f32>, f64) {
+        match self {
+            Condition::Clean => (clean.to_vec(), 0.0),
+            Condition::Noise15 => {
+                let voiced: Vec<f32> = clean.iter().copied().filter(|s| s.abs() > 0.01).collect();
+                let power = voiced.iter().map(|s| s * s).sum::<f32>() / voiced.len().max(1) as f32;
+                let noise_rms = (power / 10f32.powf(15.0 / 10.0)).sqrt();
+                // A fixed-seed generator: the same noise on every run.
+                let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+                let mut next = || {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    (state >> 11) as f32 / (1u64 << 53) as f32 * 2.0 - 1.0
+                };
+                // Uniform noise in [-1, 1] has RMS 1/sqrt(3).
+                let scale = noise_rms * 3f32.sqrt();
+                let noisy = clean
+                    .iter()
+                    .map(|s| (s + next() * scale).clamp(-1.0, 1.0))
+                    .collect();
+                (noisy, 0.0)
+            }
+            Condition::Gap5 => {
+                let voice = vad::detect(clean);
+                let middle = voice.voiced.len() / 2;
+                // The silent frame nearest the middle, between two words.
+                let at = (0..voice.voiced.len() / 2)
+                    .flat_map(|d| [middle + d, middle.saturating_sub(d)])
+                    .find(|&i| {
+                        i > 0
+                            && i + 1 < voice.voiced.len()
+                            && !voice.voiced[i]
+                            && !voice.voiced[i - 1]
+                    })
+                    .unwrap_or(middle);
+                let cut = ((at as f64 * vad::FRAME_S) * RATE) as usize;
+                let mut out = clean[..cut].to_vec();
+                out.extend(std::iter::repeat_n(0.0, (5.0 * RATE) as usize));
+                out.extend_from_slice(&clean[cut..]);
+                (out, 5.0)
+            }
+        }
+    }
+}
+
+/// One answer's outcome.
+pub struct Outcome {
+    pub fixture: String,
+    pub voice: String,
+    pub condition: Condition,
+    pub ref_words: usize,
+    pub word_errors: usize,
+    /// (labelled, detected) per STAR part.
+    pub star: [(bool, bool); 4],
+    pub fillers_labelled: usize,
+    pub fillers_detected: usize,
+    pub wpm_error: f64,
+    pub thinking_error_s: f64,
+    pub analysis_ms: f64,
+}
+
+/// Runs one fixture under one condition.
+pub fn run(whisper: &mut Whisper, bank: &Bank, f: &Fixture, condition: Condition) -> Outcome {
+    let clean = wav::read_16k_mono(&f.wav).unwrap().samples;
+    let (samples, stretch_s) = condition.apply(&clean);
+    let question = f.label["question"]
+        .as_str()
+        .and_then(|id| bank.get(id).ok());
+    let a = session::analyze_samples(&samples, question, whisper, &f.name).unwrap();
+    // The analysis alone (no transcription), for the time budget.
+    let voice = vad::detect(&samples);
+    let t = Instant::now();
+    let _ = session::analyze_transcribed(&samples, &voice, &a.transcript, question, &f.name);
+    let analysis_ms = t.elapsed().as_secs_f64() * 1000.0;
+
+    let reference = text::normalize(f.label["text"].as_str().unwrap());
+    let heard = text::normalize(&a.transcript.text);
+    let truth = &f.label["truth"];
+    let words = truth["words"].as_f64().unwrap();
+    let true_wpm = words * 60.0 / (truth["speech_s"].as_f64().unwrap() + stretch_s);
+    let star = PARTS.map(|p| {
+        let detected = match p {
+            "situation" => a.star.situation.present,
+            "task" => a.star.task.present,
+            "action" => a.star.action.part.present,
+            _ => a.star.result.part.present,
+        };
+        (f.label["star"][p].as_bool().unwrap(), detected)
+    });
+    Outcome {
+        fixture: f.name.clone(),
+        voice: f.voice(),
+        condition,
+        ref_words: reference.len(),
+        word_errors: text::word_errors(&reference, &heard),
+        star,
+        fillers_labelled: f.label["fillers"].as_u64().unwrap() as usize,
+        fillers_detected: a.fillers.total,
+        wpm_error: (a.timing.wpm / true_wpm - 1.0).abs(),
+        thinking_error_s: (a.timing.thinking_s - truth["thinking_s"].as_f64().unwrap()).abs(),
+        analysis_ms,
+    }
+}
+
+/// Scores over a group of outcomes.
+#[derive(Default, Clone)]
+pub struct Score {
+    pub answers: usize,
+    pub ref_words: usize,
+    pub word_errors: usize,
+    pub labels: usize,
+    pub labels_right: usize,
+    /// (tp, fp, fn) per part.
+    pub parts: [(usize, usize, usize); 4],
+    pub filler_tp: usize,
+    pub filler_fp: usize,
+    pub filler_fn: usize,
+    pub worst_wpm_error: f64,
+    pub worst_thinking_error_s: f64,
+    pub slowest_analysis_ms: f64,
+}
+
+impl Score {
+    pub fn add(&mut self, o: &Outcome) {
+        self.answers += 1;
+        self.ref_words += o.ref_words;
+        self.word_errors += o.word_errors;
+        for (i, &(labelled, detected)) in o.star.iter().enumerate() {
+            self.labels += 1;
+            self.labels_right += usize::from(labelled == detected);
+            let p = &mut self.parts[i];
+            match (labelled, detected) {
+                (true, true) => p.0 += 1,
+                (false, true) => p.1 += 1,
+                (true, false) => p.2 += 1,
+                _ => {}
+            }
+        }
+        // Counted per answer: a filler found where none of that many was said is false.
+        let tp = o.fillers_detected.min(o.fillers_labelled);
+        self.filler_tp += tp;
+        self.filler_fp += o.fillers_detected - tp;
+        self.filler_fn += o.fillers_labelled - tp;
+        self.worst_wpm_error = self.worst_wpm_error.max(o.wpm_error);
+        self.worst_thinking_error_s = self.worst_thinking_error_s.max(o.thinking_error_s);
+        self.slowest_analysis_ms = self.slowest_analysis_ms.max(o.analysis_ms);
+    }
+
+    pub fn wer(&self) -> f64 {
+        self.word_errors as f64 / self.ref_words.max(1) as f64
+    }
+
+    pub fn star_accuracy(&self) -> f64 {
+        self.labels_right as f64 / self.labels.max(1) as f64
+    }
+
+    /// (precision, recall) of part `i`; 1.0 when there is nothing to find or claim.
+    pub fn part(&self, i: usize) -> (f64, f64) {
+        let (tp, fp, fn_) = self.parts[i];
+        (ratio(tp, tp + fp), ratio(tp, tp + fn_))
+    }
+
+    pub fn filler_precision(&self) -> f64 {
+        ratio(self.filler_tp, self.filler_tp + self.filler_fp)
+    }
+
+    pub fn filler_recall(&self) -> f64 {
+        ratio(self.filler_tp, self.filler_tp + self.filler_fn)
+    }
+}
+
+fn ratio(a: usize, b: usize) -> f64 {
+    if b == 0 { 1.0 } else { a as f64 / b as f64 }
+}
+
+/// A Markdown table: one row per group.
+pub fn table(groups: &BTreeMap<String, Score>) -> String {
+    let mut out = String::from(
+        "| group | answers | WER | STAR labels right | S p/r | T p/r | A p/r | R p/r | fillers p/r | worst wpm error | worst thinking error |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|\n",
+    );
+    for (name, s) in groups {
+        let pr = |i: usize| {
+            let (p, r) = s.part(i);
+            format!("{p:.2}/{r:.2}")
+        };
+        out.push_str(&format!(
+            "| {name} | {} | {:.1} % | {}/{} = {:.1} % | {} | {} | {} | {} | {:.2}/{:.2} | {:.1} % | {:.2} s |\n",
+            s.answers,
+            100.0 * s.wer(),
+            s.labels_right,
+            s.labels,
+            100.0 * s.star_accuracy(),
+            pr(0),
+            pr(1),
+            pr(2),
+            pr(3),
+            s.filler_precision(),
+            s.filler_recall(),
+            100.0 * s.worst_wpm_error,
+            s.worst_thinking_error_s,
+        ));
+    }
+    out
+}
