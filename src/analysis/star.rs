@@ -146,9 +146,12 @@ fn make_sentence(words: &[&Word]) -> Sentence {
 fn tokens(text: &str) -> Vec<String> {
     text.split_whitespace()
         .map(|w| {
-            w.trim_matches(|c: char| !c.is_alphanumeric() && c != '%' && c != '$')
+            let t = w
+                .trim_matches(|c: char| !c.is_alphanumeric() && c != '%' && c != '$')
                 .to_lowercase()
-                .replace('’', "'")
+                .replace('’', "'");
+            // Whisper hears "I also" as "I'd also"; the subject is what matters.
+            if t == "i'd" { "i".to_string() } else { t }
         })
         .filter(|w| !w.is_empty())
         .collect()
@@ -195,6 +198,8 @@ const SITUATION_CUES: &[&str] = &[
     "i worked at",
     "i worked on a",
     "our team",
+    "used to",
+    "before that",
     "the team was",
     "we had a",
     "we had an",
@@ -268,7 +273,10 @@ const TASK_CUES: &[&str] = &[
     "we had to",
     "the goal was",
     "our goal was",
-    "the task",
+    "the task was",
+    "landed on my desk",
+    "landed on me",
+    "i took it on",
     "the objective",
     "the aim was",
     "the challenge was",
@@ -450,6 +458,7 @@ const IRREGULAR_ACTIONS: &[&str] = &[
     "won",
     "moved",
     "fixed",
+    "drew",
     "sped",
 ];
 
@@ -617,7 +626,44 @@ fn clauses(toks: &[String], raw_words: &[&str]) -> Vec<Vec<String>> {
     out
 }
 
+/// "I would…", "if …": what the speaker would do, not what they did.
+fn is_hypothetical(toks: &[String]) -> bool {
+    toks.first().is_some_and(|t| t == "if")
+        || [
+            "i would", "we would", "i will", "we will", "i could", "i might",
+        ]
+        .iter()
+        .any(|p| has_phrase(toks, p))
+}
+
+/// A change measured at both ends: "from six hours to forty minutes".
+fn is_measured_change(toks: &[String]) -> bool {
+    let number = |t: &String| {
+        t.chars().any(|c| c.is_ascii_digit())
+            || NUMBER_WORDS.contains(&t.as_str())
+            || t.split('-').any(|p| NUMBER_WORDS.contains(&p))
+    };
+    toks.iter().enumerate().any(|(i, t)| {
+        t == "from"
+            && toks[i + 1..].iter().take(3).any(number)
+            && toks[i + 1..]
+                .iter()
+                .position(|t| t == "to")
+                .is_some_and(|j| toks[i + 2 + j..].iter().take(3).any(number))
+    })
+}
+
 fn score_clause(toks: &[String], position: f64, first: bool) -> Scores {
+    if is_hypothetical(toks) {
+        return Scores {
+            situation: 0.0,
+            task: 0.0,
+            action: 0.0,
+            result: 0.0,
+            i_subject: 0,
+            we_subject: 0,
+        };
+    }
     let vague = count_phrases(toks, VAGUE_TEAM) > 0;
     let i_actions = action_clauses(toks, "i");
     let we_actions = action_clauses(toks, "we");
@@ -657,10 +703,15 @@ fn score_clause(toks: &[String], position: f64, first: bool) -> Scores {
     if quantified {
         result += if result > 0.0 { 1.5 } else { 0.5 };
     }
-    // Position: context comes early, outcomes late.
-    if position < 0.35 {
+    if is_measured_change(toks) {
+        // Unambiguous wherever it comes, even as an opening headline.
+        result += 1.5;
+    }
+    // Position: context comes early, outcomes late. An answer that opens
+    // with its result headline sets the scene right after it.
+    if position < 0.35 || first {
         situation += 0.75;
-        result -= 0.5;
+        result -= if position < 0.35 { 0.5 } else { 0.0 };
         // An opening in past-tense narration sets the scene even without a cue.
         if first && task == 0.0 && i_actions == 0 && has_past_tense(toks) {
             situation += 1.0;
@@ -706,7 +757,11 @@ pub fn star(sentences: &[Sentence]) -> Star {
         let toks = tokens(&s.text);
         let mut labels = Vec::new();
         for clause in clauses(&toks, &raw) {
-            let sc = score_clause(&clause, position, i == 0);
+            // Still the opening: nothing but a result headline came before.
+            let opening = labelled
+                .iter()
+                .all(|l: &Labelled| l.parts.iter().all(|&p| p == 'R'));
+            let sc = score_clause(&clause, position, opening && labels.is_empty());
             let mut add = |c: char| {
                 if !labels.contains(&c) {
                     labels.push(c);
