@@ -66,14 +66,15 @@ pub struct Timing {
 /// Speech stretches: voiced runs with short gaps closed and blips dropped.
 pub fn speech_spans(activity: &VoiceActivity) -> Vec<Span> {
     let f = activity.frame_s;
-    let mut raw: Vec<Span> = Vec::new();
-    let mut start: Option<usize> = None;
-    for (i, &v) in activity
+    let gate = noise_gate(activity);
+    let voiced = activity
         .voiced
         .iter()
-        .chain(std::iter::once(&false))
         .enumerate()
-    {
+        .map(|(i, &v)| v && activity.level.get(i).is_none_or(|&l| l >= gate));
+    let mut raw: Vec<Span> = Vec::new();
+    let mut start: Option<usize> = None;
+    for (i, v) in voiced.chain(std::iter::once(false)).enumerate() {
         match (v, start) {
             (true, None) => start = Some(i),
             (false, Some(s)) => {
@@ -95,6 +96,19 @@ pub fn speech_spans(activity: &VoiceActivity) -> Vec<Span> {
     }
     merged.retain(|s| s.duration_s() >= MIN_SPEECH_S - 1e-9);
     merged
+}
+
+/// The level a voiced frame must reach: 6 dB over the recording's noise
+/// floor (its 5th-percentile frame level). The voice detector takes steady
+/// noise (a fan, a busy room) for speech; in a quiet recording the floor is
+/// near zero and nothing changes.
+fn noise_gate(activity: &VoiceActivity) -> f32 {
+    if activity.level.len() != activity.voiced.len() || activity.level.is_empty() {
+        return 0.0;
+    }
+    let mut levels = activity.level.clone();
+    levels.sort_by(f32::total_cmp);
+    levels[levels.len() / 20] * 2.0
 }
 
 /// Moves word boundaries that fall in silence onto the nearest speech:
@@ -171,9 +185,23 @@ pub fn timing(spans: &[Span], words: usize, target_s: Option<f64>) -> Timing {
 mod tests {
     use super::*;
 
+    #[test]
+    fn steady_noise_the_detector_calls_speech_is_not_thinking_time_speech() {
+        // 1 s of noise the detector marks voiced (level 0.01), then speech (0.1).
+        let mut a = activity(&"#".repeat(40));
+        a.level = [vec![0.01; 20], vec![0.1; 20]].concat();
+        let spans = speech_spans(&a);
+        assert_eq!(spans.len(), 1);
+        assert!((spans[0].start_s - 1.0).abs() < 1e-9, "{spans:?}");
+        // Without levels (older data) nothing is gated.
+        a.level.clear();
+        assert_eq!(speech_spans(&a)[0].start_s, 0.0);
+    }
+
     fn activity(pattern: &str) -> VoiceActivity {
         // One character per 50 ms frame: '#' voiced, '.' silent.
         VoiceActivity {
+            level: Vec::new(),
             frame_s: 0.05,
             voiced: pattern.chars().map(|c| c == '#').collect(),
         }

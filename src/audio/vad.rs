@@ -17,6 +17,10 @@ pub struct VoiceActivity {
     pub frame_s: f64,
     /// One flag per frame, from time 0.
     pub voiced: Vec<bool>,
+    /// Each frame's RMS level (0–1), so analysis can tell speech from steady
+    /// noise the detector mistakes for it. Empty in older data.
+    #[serde(default)]
+    pub level: Vec<f32>,
 }
 
 /// A streaming detector.
@@ -43,6 +47,7 @@ impl Default for Vad {
             activity: VoiceActivity {
                 frame_s: FRAME_S,
                 voiced: Vec::new(),
+                level: Vec::new(),
             },
         }
     }
@@ -61,6 +66,8 @@ impl Vad {
                 let is_voiced = self.detector.predict_f32(&self.pending) >= THRESHOLD;
                 voiced += usize::from(is_voiced);
                 self.activity.voiced.push(is_voiced);
+                let power = self.pending.iter().map(|s| s * s).sum::<f32>() / FRAME_SAMPLES as f32;
+                self.activity.level.push(power.sqrt());
                 self.pending.clear();
             }
         }
