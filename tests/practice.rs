@@ -311,3 +311,66 @@ fn a_broken_model_is_refused_before_the_question_is_spoken() {
     assert_one_line_error(&out, 2, "not a whisper.cpp model");
     assert!(!String::from_utf8_lossy(&out.stderr).contains("question 1/1"));
 }
+
+/// Regression: the voice detector takes steady noise for speech, so in a
+/// noisy room the answer "began" at once (thinking time 0.02 s instead of
+/// 1.0 s). Through the live path: speech must clear the noise floor by 6 dB,
+/// and the silence stop still fires while the noise goes on.
+#[test]
+fn in_a_noisy_room_the_silence_stop_fires_and_thinking_time_holds() {
+    let pulse = Pulse::start();
+    let tmp = tempfile::tempdir().unwrap();
+    // ran-out (1.0 s of thinking, then speech) with 4 s more room, all under
+    // white noise 15 dB below the speech.
+    let mut samples = wav::read_16k_mono(&root().join("tests/fixtures/ran-out.wav"))
+        .unwrap()
+        .samples;
+    samples.extend(std::iter::repeat_n(0.0, 4 * 16_000));
+    let speech: Vec<f32> = samples.iter().copied().filter(|s| s.abs() > 0.01).collect();
+    let power = speech.iter().map(|s| s * s).sum::<f32>() / speech.len() as f32;
+    let scale = (power / 10f32.powf(1.5)).sqrt() * 3f32.sqrt();
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    for s in samples.iter_mut() {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let uniform = (state >> 11) as f32 / (1u64 << 53) as f32 * 2.0 - 1.0;
+        *s = (*s + uniform * scale).clamp(-1.0, 1.0);
+    }
+    let noisy = tmp.path().join("noisy.wav");
+    wav::write_16k_mono(&noisy, &samples).unwrap();
+    let file_s = samples.len() as f64 / 16_000.0;
+
+    let data = tmp.path().join("data");
+    let (mut child, lines) = spawn(
+        &pulse,
+        &[
+            "--json",
+            "ask",
+            "security-sensitive-data",
+            "--no-speak",
+            "--silence-stop",
+            "2",
+            "--audio-from",
+            noisy.to_str().unwrap(),
+        ],
+        &data,
+    );
+    let status = wait_exit(&mut child, Duration::from_secs(120));
+    let stderr: Vec<String> = lines.try_iter().collect();
+    assert!(status.success(), "{status:?}\n{stderr:#?}");
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(child.stdout.as_mut().unwrap(), &mut stdout).unwrap();
+    let record: serde_json::Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(record["stopped"], "silence", "{record}");
+    let recorded = record["audio"]["duration_s"].as_f64().unwrap();
+    assert!(
+        recorded < file_s - 1.0,
+        "the stop waited for the noise to end: {recorded:.1} s recorded of {file_s:.1} s"
+    );
+    let thinking = record["timing"]["thinking_s"].as_f64().unwrap();
+    assert!(
+        (thinking - 1.0).abs() <= 0.3,
+        "thinking time {thinking:.2} s under noise (truth 1.0 s)"
+    );
+}
