@@ -3,7 +3,7 @@
 //! primitives the importer uses.
 
 use std::fs::File;
-use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 use super::ModelError;
@@ -308,7 +308,7 @@ fn describe_foreign(head: &[u8; 4]) -> String {
     format!("it starts with bytes {:02x?}, not the ggml magic", head)
 }
 
-fn read_exact<R: Read>(r: &mut R, buf: &mut [u8], what: &str) -> Result<(), ModelError> {
+pub(super) fn read_exact<R: Read>(r: &mut R, buf: &mut [u8], what: &str) -> Result<(), ModelError> {
     r.read_exact(buf).map_err(|e| {
         if e.kind() == io::ErrorKind::UnexpectedEof {
             ModelError::Truncated(format!("the file ends inside {what}"))
@@ -318,7 +318,7 @@ fn read_exact<R: Read>(r: &mut R, buf: &mut [u8], what: &str) -> Result<(), Mode
     })
 }
 
-fn read_i32<R: Read>(r: &mut R, what: &str) -> Result<i32, ModelError> {
+pub(super) fn read_i32<R: Read>(r: &mut R, what: &str) -> Result<i32, ModelError> {
     let mut b = [0u8; 4];
     read_exact(r, &mut b, what)?;
     Ok(i32::from_le_bytes(b))
@@ -415,6 +415,26 @@ impl<W: Write> GgmlWriter<W> {
     pub fn finish(mut self) -> io::Result<W> {
         self.out.flush()?;
         Ok(self.out)
+    }
+}
+
+impl GgmlWriter<BufWriter<File>> {
+    /// A buffered writer to a new file at `path`.
+    pub fn create(path: &Path) -> io::Result<Self> {
+        Ok(GgmlWriter::new(BufWriter::with_capacity(
+            1 << 20,
+            File::create(path)?,
+        )))
+    }
+
+    /// Flushes, syncs the file to disk and returns the bytes written.
+    pub fn finish_synced(self) -> io::Result<u64> {
+        let bytes = self.written;
+        self.finish()?
+            .into_inner()
+            .map_err(|e| e.into_error())?
+            .sync_all()?;
+        Ok(bytes)
     }
 }
 

@@ -8,8 +8,7 @@
 //! leaves a file that looks like a model.
 
 use std::collections::HashMap;
-use std::fs::{self, File};
-use std::io::BufWriter;
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use half::f16;
@@ -604,8 +603,7 @@ fn write_ggml(
         path: tmp.to_path_buf(),
         err: e,
     };
-    let file = File::create(tmp).map_err(wrap)?;
-    let mut w = GgmlWriter::new(BufWriter::with_capacity(1 << 20, file));
+    let mut w = GgmlWriter::create(tmp).map_err(wrap)?;
     w.header(h).map_err(wrap)?;
     let n_mels = h.n_mels as usize;
     w.mel_filters(n_mels, mel::N_BINS, &mel::filterbank(n_mels))
@@ -620,14 +618,7 @@ fn write_ggml(
         done += p.count as u64;
         progress(done, total);
     }
-    let bytes = w.written;
-    let file = w
-        .finish()
-        .map_err(wrap)?
-        .into_inner()
-        .map_err(|e| wrap(e.into_error()))?;
-    file.sync_all().map_err(wrap)?;
-    Ok(bytes)
+    w.finish_synced().map_err(wrap)
 }
 
 #[cfg(test)]

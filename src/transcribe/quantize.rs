@@ -5,13 +5,13 @@
 //! the output is byte-for-byte deterministic for a given input.
 
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Read};
+use std::io::{BufReader, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use half::f16;
 
 use super::ModelError;
-use super::ggml::{self, GgmlWriter, Hparams};
+use super::ggml::{self, GgmlWriter, Hparams, read_exact, read_i32};
 use super::import::{Imported, write_atomically};
 
 /// whisper.cpp folds this quantization version into the header's `ftype`.
@@ -114,46 +114,45 @@ pub fn quantize(
             err: e,
         };
         let mut r = BufReader::with_capacity(1 << 20, File::open(source).map_err(open)?);
-        let file = File::create(tmp).map_err(wrap)?;
-        let mut w = GgmlWriter::new(BufWriter::with_capacity(1 << 20, file));
+        let mut w = GgmlWriter::create(tmp).map_err(wrap)?;
         w.header(&hparams).map_err(wrap)?;
-        let mut consumed = 4 + 11 * 4;
-        skip_exact(&mut r, consumed).map_err(open)?;
+        r.seek(SeekFrom::Start(4 + 11 * 4)).map_err(open)?;
 
         // Mel filters and vocabulary are copied unchanged.
-        let n_mel = read_i32(&mut r).map_err(open)?;
-        let n_fft = read_i32(&mut r).map_err(open)?;
+        let n_mel = read_i32(&mut r, "the mel filter header")?;
+        let n_fft = read_i32(&mut r, "the mel filter header")?;
         let mut filters = vec![0u8; 4 * n_mel as usize * n_fft as usize];
-        r.read_exact(&mut filters).map_err(open)?;
+        read_exact(&mut r, &mut filters, "the mel filters")?;
         let filters: Vec<f32> = filters
             .chunks_exact(4)
             .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
             .collect();
         w.mel_filters(n_mel as usize, n_fft as usize, &filters)
             .map_err(wrap)?;
-        let n_tokens = read_i32(&mut r).map_err(open)?;
+        let n_tokens = read_i32(&mut r, "the vocabulary size")?;
         let mut tokens = Vec::with_capacity(n_tokens as usize);
         for _ in 0..n_tokens {
-            let len = read_i32(&mut r).map_err(open)?;
+            let len = read_i32(&mut r, "the vocabulary")?;
             let mut t = vec![0u8; len as usize];
-            r.read_exact(&mut t).map_err(open)?;
+            read_exact(&mut r, &mut t, "the vocabulary")?;
             tokens.push(t);
         }
         w.vocabulary(&tokens).map_err(wrap)?;
-        consumed = w.written;
+        // Header, filters and vocabulary are as long here as in the source.
+        let mut consumed = w.written;
 
         let mut raw = Vec::new();
         let mut quantized = Vec::new();
         for _ in 0..info.tensors {
-            let n_dims = read_i32(&mut r).map_err(open)?;
-            let name_len = read_i32(&mut r).map_err(open)?;
-            let ttype = read_i32(&mut r).map_err(open)?;
+            let n_dims = read_i32(&mut r, "a tensor header")?;
+            let name_len = read_i32(&mut r, "a tensor header")?;
+            let ttype = read_i32(&mut r, "a tensor header")?;
             let mut dims = Vec::with_capacity(n_dims as usize);
             for _ in 0..n_dims {
-                dims.push(read_i32(&mut r).map_err(open)? as usize);
+                dims.push(read_i32(&mut r, "a tensor shape")? as usize);
             }
             let mut name = vec![0u8; name_len as usize];
-            r.read_exact(&mut name).map_err(open)?;
+            read_exact(&mut r, &mut name, "a tensor name")?;
             let name = String::from_utf8_lossy(&name).into_owned();
             let elements: usize = dims.iter().product();
             let bytes = match ttype {
@@ -166,7 +165,7 @@ pub fn quantize(
                 }
             };
             raw.resize(bytes, 0);
-            r.read_exact(&mut raw).map_err(open)?;
+            read_exact(&mut r, &mut raw, "tensor data")?;
             // ggml writes dimensions innermost first; the writer wants PyTorch order.
             let shape: Vec<usize> = dims.iter().rev().copied().collect();
             if n_dims == 2 && !NEVER_QUANTIZED.contains(&name.as_str()) {
@@ -180,14 +179,7 @@ pub fn quantize(
             consumed += bytes as u64;
             progress(consumed.min(total), total);
         }
-        let bytes = w.written;
-        let file = w
-            .finish()
-            .map_err(wrap)?
-            .into_inner()
-            .map_err(|e| wrap(e.into_error()))?;
-        file.sync_all().map_err(wrap)?;
-        Ok((bytes, hparams))
+        Ok((w.finish_synced().map_err(wrap)?, hparams))
     })
 }
 
@@ -226,21 +218,6 @@ fn quantize_rows(q: Quantization, values: &[f32], row_len: usize, out: &mut Vec<
         )
     };
     debug_assert_eq!(written, out.len());
-}
-
-fn read_i32<R: Read>(r: &mut R) -> std::io::Result<i32> {
-    let mut b = [0u8; 4];
-    r.read_exact(&mut b)?;
-    Ok(i32::from_le_bytes(b))
-}
-
-fn skip_exact<R: Read>(r: &mut R, n: u64) -> std::io::Result<()> {
-    let copied = std::io::copy(&mut r.by_ref().take(n), &mut std::io::sink())?;
-    if copied == n {
-        Ok(())
-    } else {
-        Err(std::io::ErrorKind::UnexpectedEof.into())
-    }
 }
 
 #[cfg(test)]
