@@ -101,15 +101,15 @@ pub fn stream(whisper: Whisper, samples: &[f32]) -> anyhow::Result<Streamed> {
         vad.push(block);
         let heard = at + block.len();
         match chunker.step(&vad.activity.voiced, heard) {
-            Some(Step::Commit(from, to)) => {
-                stream.push(Chunk::of(samples, (from, to), ChunkKind::Commit));
+            Some(step @ Step::Commit(..)) => {
+                stream.push(step.chunk(samples));
                 chunks += 1;
                 if clock.is_none() {
                     pending += 1;
                 }
             }
-            Some(Step::Guess(from, to)) if clock.is_some() => {
-                stream.push(Chunk::of(samples, (from, to), ChunkKind::Guess));
+            Some(step @ Step::Guess(..)) if clock.is_some() => {
+                stream.push(step.chunk(samples));
                 guesses += 1;
             }
             _ => {}

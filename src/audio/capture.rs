@@ -19,7 +19,7 @@ use rtrb::{Consumer, Producer, RingBuffer};
 use super::resample::To16k;
 use super::vad::{self, Vad, VoiceActivity};
 use super::{AudioError, WHISPER_RATE, wav};
-use crate::transcribe::stream::{Chunk, ChunkKind, ChunkSender, Chunker, Step};
+use crate::transcribe::stream::{Chunk, ChunkKind, ChunkSender, Chunker};
 
 /// Seconds of device audio the ring buffer holds.
 const RING_SECONDS: u32 = 4;
@@ -586,10 +586,7 @@ impl Worker {
         if let Some(tx) = &a.chunks
             && let Some(step) = a.chunker.step(frames, a.samples.len())
         {
-            tx.send(match step {
-                Step::Commit(from, to) => Chunk::of(&a.samples, (from, to), ChunkKind::Commit),
-                Step::Guess(from, to) => Chunk::of(&a.samples, (from, to), ChunkKind::Guess),
-            });
+            tx.send(step.chunk(&a.samples));
         }
         let trailing = frames.iter().rev().take_while(|v| !**v).count() as f64 * vad::FRAME_S;
         self.live

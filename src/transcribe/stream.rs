@@ -46,6 +46,16 @@ pub enum Step {
     Guess(usize, usize),
 }
 
+impl Step {
+    /// The chunk of `answer` this step hands to the transcriber.
+    pub fn chunk(self, answer: &[f32]) -> Chunk {
+        match self {
+            Step::Commit(from, to) => Chunk::of(answer, (from, to), ChunkKind::Commit),
+            Step::Guess(from, to) => Chunk::of(answer, (from, to), ChunkKind::Guess),
+        }
+    }
+}
+
 impl Chunker {
     /// A chunker with the default 5–25 s bounds.
     pub fn new() -> Chunker {
@@ -361,6 +371,8 @@ impl StreamingTranscriber {
         }
     }
 
+    /// Waits for every queued chunk and returns the model, for the next
+    /// answer, with the merged transcript.
     pub fn finish(mut self) -> Result<(Whisper, Finished), ModelError> {
         drop(self.chunks.take());
         let (whisper, words) = self
