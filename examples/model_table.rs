@@ -11,6 +11,8 @@ use rehearse::analysis::text;
 use rehearse::audio::wav;
 use rehearse::transcribe::{Transcriber, Whisper, WhisperOptions};
 
+#[path = "common/eval.rs"]
+mod eval;
 #[path = "common/replay.rs"]
 mod replay;
 use replay::{Stop, recorded, spoken, stream};
@@ -35,21 +37,15 @@ fn main() -> anyhow::Result<()> {
             ..WhisperOptions::default()
         },
     )?;
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let mut names: Vec<_> = std::fs::read_dir(&root)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    names.sort();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let (mut words, mut errors, mut audio_s, mut busy_s) = (0, 0, 0.0, 0.0);
-    for label in &names {
-        let meta: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(label)?)?;
-        let clip = wav::read_16k_mono(&label.with_extension("wav"))?;
+    for f in eval::fixtures(root) {
+        let clip = wav::read_16k_mono(&f.wav)?;
         let t = Instant::now();
         let heard = whisper.transcribe(&clip.samples, 0.0)?;
         busy_s += t.elapsed().as_secs_f64();
         audio_s += clip.samples.len() as f64 / 16_000.0;
-        let reference = text::normalize(meta["text"].as_str().unwrap_or_default());
+        let reference = text::normalize(f.label["text"].as_str().unwrap_or_default());
         errors += text::word_errors(&reference, &text::normalize(&heard.text));
         words += reference.len();
     }

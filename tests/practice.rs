@@ -12,6 +12,9 @@ use std::time::{Duration, Instant};
 use common::*;
 use rehearse::audio::{vad, wav};
 
+#[path = "../examples/common/eval.rs"]
+mod eval;
+
 /// Starts `rehearse` and returns it with a channel of its stderr lines.
 fn spawn(pulse: &Pulse, args: &[&str], data: &std::path::Path) -> (Child, mpsc::Receiver<String>) {
     let mut child = pulse
@@ -63,6 +66,17 @@ fn wait_exit(child: &mut Child, timeout: Duration) -> std::process::ExitStatus {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// Runs `rehearse` to the end; it must succeed. Returns its stdout.
+fn run_ok(pulse: &Pulse, args: &[&str], data: &std::path::Path, timeout: Duration) -> String {
+    let (mut child, lines) = spawn(pulse, args, data);
+    let status = wait_exit(&mut child, timeout);
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(child.stdout.as_mut().unwrap(), &mut stdout).unwrap();
+    let stderr: Vec<String> = lines.try_iter().collect();
+    assert!(status.success(), "{status:?}\n{stderr:#?}");
+    stdout
 }
 
 fn session_files(data: &std::path::Path, ext: &str) -> Vec<std::path::PathBuf> {
@@ -267,7 +281,7 @@ fn five_question_practice_run_ends_with_a_summary() {
     let tmp = tempfile::tempdir().unwrap();
     let (answer_wav, _) = trimmed_fixture("tests-short", tmp.path());
     let data = tmp.path().join("data");
-    let (mut child, lines) = spawn(
+    let stdout = run_ok(
         &pulse,
         &[
             "practice",
@@ -279,12 +293,8 @@ fn five_question_practice_run_ends_with_a_summary() {
             answer_wav.to_str().unwrap(),
         ],
         &data,
+        Duration::from_secs(300),
     );
-    let status = wait_exit(&mut child, Duration::from_secs(300));
-    let mut stdout = String::new();
-    std::io::Read::read_to_string(child.stdout.as_mut().unwrap(), &mut stdout).unwrap();
-    let stderr: Vec<String> = lines.try_iter().collect();
-    assert!(status.success(), "{status:?}\n{stderr:#?}");
     let table: Vec<&str> = stdout
         .lines()
         .skip_while(|l| !l.starts_with("question "))
@@ -326,23 +336,13 @@ fn in_a_noisy_room_the_silence_stop_fires_and_thinking_time_holds() {
         .unwrap()
         .samples;
     samples.extend(std::iter::repeat_n(0.0, 4 * 16_000));
-    let speech: Vec<f32> = samples.iter().copied().filter(|s| s.abs() > 0.01).collect();
-    let power = speech.iter().map(|s| s * s).sum::<f32>() / speech.len() as f32;
-    let scale = (power / 10f32.powf(1.5)).sqrt() * 3f32.sqrt();
-    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
-    for s in samples.iter_mut() {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        let uniform = (state >> 11) as f32 / (1u64 << 53) as f32 * 2.0 - 1.0;
-        *s = (*s + uniform * scale).clamp(-1.0, 1.0);
-    }
+    let samples = eval::with_noise(&samples, 15.0, 0x2545_f491_4f6c_dd1d);
     let noisy = tmp.path().join("noisy.wav");
     wav::write_16k_mono(&noisy, &samples).unwrap();
     let file_s = samples.len() as f64 / 16_000.0;
 
     let data = tmp.path().join("data");
-    let (mut child, lines) = spawn(
+    let stdout = run_ok(
         &pulse,
         &[
             "--json",
@@ -355,12 +355,8 @@ fn in_a_noisy_room_the_silence_stop_fires_and_thinking_time_holds() {
             noisy.to_str().unwrap(),
         ],
         &data,
+        Duration::from_secs(120),
     );
-    let status = wait_exit(&mut child, Duration::from_secs(120));
-    let stderr: Vec<String> = lines.try_iter().collect();
-    assert!(status.success(), "{status:?}\n{stderr:#?}");
-    let mut stdout = String::new();
-    std::io::Read::read_to_string(child.stdout.as_mut().unwrap(), &mut stdout).unwrap();
     let record: serde_json::Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
     assert_eq!(record["stopped"], "silence", "{record}");
     let recorded = record["audio"]["duration_s"].as_f64().unwrap();

@@ -78,26 +78,7 @@ impl Condition {
     fn apply(self, clean: &[f32]) -> (Vec<f32>, f64) {
         match self {
             Condition::Clean => (clean.to_vec(), 0.0),
-            Condition::Noise15 => {
-                let voiced: Vec<f32> = clean.iter().copied().filter(|s| s.abs() > 0.01).collect();
-                let power = voiced.iter().map(|s| s * s).sum::<f32>() / voiced.len().max(1) as f32;
-                let noise_rms = (power / 10f32.powf(15.0 / 10.0)).sqrt();
-                // A fixed-seed generator: the same noise on every run.
-                let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
-                let mut next = || {
-                    state ^= state << 13;
-                    state ^= state >> 7;
-                    state ^= state << 17;
-                    (state >> 11) as f32 / (1u64 << 53) as f32 * 2.0 - 1.0
-                };
-                // Uniform noise in [-1, 1] has RMS 1/sqrt(3).
-                let scale = noise_rms * 3f32.sqrt();
-                let noisy = clean
-                    .iter()
-                    .map(|s| (s + next() * scale).clamp(-1.0, 1.0))
-                    .collect();
-                (noisy, 0.0)
-            }
+            Condition::Noise15 => (with_noise(clean, 15.0, 0x9e37_79b9_7f4a_7c15), 0.0),
             Condition::Gap5 => {
                 let voice = vad::detect(clean);
                 let middle = voice.voiced.len() / 2;
@@ -119,6 +100,27 @@ impl Condition {
             }
         }
     }
+}
+
+/// `clean` with white noise `snr_db` below its speech (samples above 0.01),
+/// from a fixed-seed generator so every run hears the same noise.
+pub fn with_noise(clean: &[f32], snr_db: f32, seed: u64) -> Vec<f32> {
+    let voiced: Vec<f32> = clean.iter().copied().filter(|s| s.abs() > 0.01).collect();
+    let power = voiced.iter().map(|s| s * s).sum::<f32>() / voiced.len().max(1) as f32;
+    let noise_rms = (power / 10f32.powf(snr_db / 10.0)).sqrt();
+    // Uniform noise in [-1, 1] has RMS 1/sqrt(3).
+    let scale = noise_rms * 3f32.sqrt();
+    let mut state = seed;
+    clean
+        .iter()
+        .map(|s| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let uniform = (state >> 11) as f32 / (1u64 << 53) as f32 * 2.0 - 1.0;
+            (s + uniform * scale).clamp(-1.0, 1.0)
+        })
+        .collect()
 }
 
 /// One answer's outcome.
