@@ -1,6 +1,8 @@
 //! Renders an [`Analysis`] for people: a terminal report (colour optional)
 //! and Markdown. JSON is the analysis itself, serialised. Pure: strings out.
 
+pub mod html;
+
 use std::fmt::Write;
 
 use crate::analysis::Analysis;
@@ -58,7 +60,7 @@ const PART_COLORS: [(char, &str, &str); 4] = [
     ('R', "Result", "33"),
 ];
 
-fn parts(a: &Analysis) -> [(char, &'static str, &'static str, &Part); 4] {
+pub(crate) fn parts(a: &Analysis) -> [(char, &'static str, &'static str, &Part); 4] {
     let s = &a.star;
     let p = [&s.situation, &s.task, &s.action.part, &s.result.part];
     [
