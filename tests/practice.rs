@@ -256,6 +256,26 @@ fn sigint_mid_answer_leaves_a_valid_wav_and_exits_130() {
         serde_json::from_str(&std::fs::read_to_string(wavs[0].with_extension("json")).unwrap())
             .unwrap();
     assert_eq!(record["stopped"], "interrupted");
+    // The history keeps the interrupted answer, marked as such.
+    let rows = history_json(&data);
+    assert_eq!(rows["answers"].as_array().unwrap().len(), 1, "{rows}");
+    assert_eq!(rows["answers"][0]["status"], "interrupted");
+}
+
+/// `rehearse history --json` on a data folder.
+fn history_json(data: &std::path::Path) -> serde_json::Value {
+    let out = rehearse()
+        .arg("--data-dir")
+        .arg(data)
+        .args(["history", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 #[test]
@@ -304,6 +324,21 @@ fn five_question_practice_run_ends_with_a_summary() {
     assert!(rows.iter().all(|r| r.contains("--AR")), "{table:#?}");
     assert_eq!(session_files(&data, "wav").len(), 5);
     assert_eq!(session_files(&data, "json").len(), 5);
+    // Every answer is in the history, in one session, analysed.
+    let rows = history_json(&data);
+    let answers = rows["answers"].as_array().unwrap();
+    assert_eq!(answers.len(), 5, "{rows}");
+    assert!(
+        answers
+            .iter()
+            .all(|a| a["status"] == "complete" && a["session_id"] == answers[0]["session_id"])
+    );
+    assert!(
+        answers
+            .iter()
+            .all(|a| a["metrics"]["star_parts"].as_u64() == Some(2)),
+        "{rows}"
+    );
 }
 
 #[test]

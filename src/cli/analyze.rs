@@ -27,6 +27,9 @@ pub struct AnalyzeArgs {
     /// CPU threads for whisper.
     #[arg(long, default_value_t = 2)]
     pub threads: usize,
+    /// Keep a private copy of the recording and its analysis in the history.
+    #[arg(long)]
+    pub save: bool,
 }
 
 /// Loads `--bank` or the built-in bank.
@@ -49,9 +52,18 @@ pub fn run(
     args: AnalyzeArgs,
     bank: Option<&Path>,
     model: Option<&Path>,
+    data_dir: Option<&Path>,
     out: &Output,
 ) -> anyhow::Result<()> {
     let bank = load_bank(bank)?;
+    // Open the history first: a problem with it should not cost a transcription.
+    let mut store = match args.save {
+        true => {
+            let data = super::data_dir(data_dir)?;
+            Some((rehearse::history::Store::open(&data)?, data))
+        }
+        false => None,
+    };
     let question = args
         .question
         .as_deref()
@@ -70,6 +82,10 @@ pub fn run(
     let analysis = session::analyze_file(&args.file, question, &mut whisper);
     spinner.finish_and_clear();
     let analysis = analysis?;
+    if let Some((store, data)) = &mut store {
+        let id = session::keep_analysis(store, data, &args.file, &analysis)?;
+        out.note(format!("saved as answer {id} (`rehearse show {id}`)"));
+    }
     if out.json {
         outln!("{}", serde_json::to_string_pretty(&analysis)?);
     } else if args.markdown {

@@ -2,6 +2,7 @@
 //! the library. Output formatting for the terminal lives here too.
 
 mod analyze;
+mod history;
 mod model;
 mod practice;
 
@@ -13,6 +14,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use rehearse::audio::AudioError;
 use rehearse::bank::BankError;
+use rehearse::history::HistoryError;
 use rehearse::session::SessionError;
 use rehearse::transcribe::ModelError;
 use rehearse::transcribe::check::CheckError;
@@ -23,7 +25,7 @@ use rehearse::transcribe::check::CheckError;
     name = "rehearse",
     version,
     about,
-    after_help = "Examples:\n  rehearse practice\n  rehearse ask complex-project\n  rehearse analyze answer.wav --question complex-project\n  rehearse analyze answer.wav --json\n  rehearse questions --category data\n  rehearse model list\n  rehearse model import ~/faster-whisper-tiny.en\n  rehearse model fetch tiny.en\n  rehearse model verify"
+    after_help = "Examples:\n  rehearse practice\n  rehearse ask complex-project\n  rehearse analyze answer.wav --question complex-project\n  rehearse analyze answer.wav --json\n  rehearse questions --category data\n  rehearse history\n  rehearse report --html answer.html\n  rehearse model list\n  rehearse model import ~/faster-whisper-tiny.en\n  rehearse model fetch tiny.en\n  rehearse model verify"
 )]
 pub struct Cli {
     /// Question bank file or folder (default: the built-in backend-engineer bank).
@@ -79,6 +81,36 @@ pub enum Command {
         #[arg(long)]
         category: Option<String>,
     },
+    /// Your answers so far, and the trend per question.
+    #[command(
+        after_help = "Examples:\n  rehearse history\n  rehearse history --question message-queues\n  rehearse history --since 2026-11-01 --json"
+    )]
+    History(history::HistoryArgs),
+    /// Show the full report of a stored answer again.
+    #[command(after_help = "Examples:\n  rehearse show\n  rehearse show 12 --json")]
+    Show {
+        /// The answer id (default: the latest).
+        answer: Option<String>,
+    },
+    /// Play a stored answer, with its transcript scrolling along.
+    #[command(after_help = "Example:\n  rehearse replay 12")]
+    Replay {
+        /// The answer id (default: the latest).
+        answer: Option<String>,
+        /// Output device (part of its name).
+        #[arg(long, value_name = "NAME")]
+        output_device: Option<String>,
+    },
+    /// Delete stored answers and their recordings.
+    #[command(
+        after_help = "Examples:\n  rehearse forget 12\n  rehearse forget --question message-queues\n  rehearse forget --all --yes"
+    )]
+    Forget(history::ForgetArgs),
+    /// Write a self-contained HTML report of an answer or a session.
+    #[command(
+        after_help = "Examples:\n  rehearse report --html answer.html\n  rehearse report 12 --html answer.html --embed-audio\n  rehearse report --session 3 --html session.html"
+    )]
+    Report(history::ReportArgs),
     /// Import, download, list and check Whisper models.
     #[command(subcommand)]
     Model(model::ModelCommand),
@@ -108,8 +140,33 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             &out,
         )?),
         Command::Devices => practice::run_devices(&out),
-        Command::Analyze(args) => {
-            analyze::run(args, cli.bank.as_deref(), cli.model.as_deref(), &out)
+        Command::Analyze(args) => analyze::run(
+            args,
+            cli.bank.as_deref(),
+            cli.model.as_deref(),
+            cli.data_dir.as_deref(),
+            &out,
+        ),
+        Command::History(args) => {
+            history::run_history(args, &data_dir(cli.data_dir.as_deref())?, &out)
+        }
+        Command::Show { answer } => {
+            history::run_show(answer.as_deref(), &data_dir(cli.data_dir.as_deref())?, &out)
+        }
+        Command::Replay {
+            answer,
+            output_device,
+        } => history::run_replay(
+            answer.as_deref(),
+            output_device.as_deref(),
+            &data_dir(cli.data_dir.as_deref())?,
+            &out,
+        ),
+        Command::Forget(args) => {
+            history::run_forget(args, &data_dir(cli.data_dir.as_deref())?, &out)
+        }
+        Command::Report(args) => {
+            history::run_report(args, &data_dir(cli.data_dir.as_deref())?, &out)
         }
         Command::Questions { command, category } => {
             analyze::questions(command, category, cli.bank.as_deref(), &out)
@@ -124,6 +181,16 @@ pub struct Interrupted;
 
 fn interrupted(was: bool) -> anyhow::Result<()> {
     if was { Err(Interrupted.into()) } else { Ok(()) }
+}
+
+/// `--data-dir`, else `$REHEARSE_DATA_DIR`, else the platform's data folder.
+pub fn data_dir(flag: Option<&std::path::Path>) -> anyhow::Result<PathBuf> {
+    match flag {
+        Some(d) => Ok(d.to_path_buf()),
+        None => rehearse::transcribe::catalog::data_dir().ok_or_else(|| {
+            anyhow::anyhow!("no home folder for recordings and history; pass --data-dir")
+        }),
+    }
 }
 
 /// How to print.
@@ -162,6 +229,13 @@ impl Output {
     }
 }
 
+fn history_code(e: &HistoryError) -> u8 {
+    match e {
+        HistoryError::Query { .. } | HistoryError::Delete { .. } => 1,
+        _ => 2,
+    }
+}
+
 fn model_code(e: &ModelError) -> u8 {
     match e {
         ModelError::Download(_)
@@ -189,12 +263,18 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
         if let Some(e) = model_error {
             return model_code(e);
         }
-        if cause.downcast_ref::<BankError>().is_some() {
+        if cause.downcast_ref::<BankError>().is_some()
+            || cause.downcast_ref::<history::UsageError>().is_some()
+        {
             return 2;
+        }
+        if let Some(e) = cause.downcast_ref::<HistoryError>() {
+            return history_code(e);
         }
         if let Some(e) = cause.downcast_ref::<SessionError>() {
             return match e {
                 SessionError::Model(m) => model_code(m),
+                SessionError::History(h) => history_code(h),
                 SessionError::Audio(AudioError::Write { .. }) => 1,
                 _ => 2,
             };

@@ -8,6 +8,8 @@ use cpal::traits::{DeviceTrait, HostTrait};
 
 use rehearse::audio::capture::device_name;
 use rehearse::bank::Question;
+use rehearse::history::Store;
+use rehearse::history::clock::Utc;
 use rehearse::session::practice::{self, PracticeOptions};
 use rehearse::speech::Voice;
 use rehearse::transcribe::catalog;
@@ -91,7 +93,7 @@ pub fn run_practice(
         shuffle(&mut questions);
     }
     questions.truncate(args.count.max(1));
-    run_session(questions, args.live, model, data_dir, out)
+    run_session("practice", questions, args.live, model, data_dir, out)
 }
 
 /// Runs `ask ID`.
@@ -105,11 +107,12 @@ pub fn run_ask(
 ) -> anyhow::Result<bool> {
     let bank = load_bank(bank)?;
     let question = bank.get(id)?.clone();
-    run_session(vec![question], live, model, data_dir, out)
+    run_session("ask", vec![question], live, model, data_dir, out)
 }
 
 /// Returns whether the session was interrupted.
 fn run_session(
+    kind: &'static str,
     questions: Vec<Question>,
     live: LiveArgs,
     model: Option<&Path>,
@@ -119,11 +122,10 @@ fn run_session(
     let model = catalog::resolve(model)?;
     // Fail before the first question is spoken, not after it: the full load happens in the background.
     rehearse::transcribe::ggml::inspect(&model).map_err(|e| e.in_file(&model))?;
-    let data = match data_dir {
-        Some(d) => d.to_path_buf(),
-        None => catalog::data_dir().context("no home folder for recordings; pass --data-dir")?,
-    };
-    let session_dir = rehearse::history::new_session_dir(&data, &timestamp());
+    let data = super::data_dir(data_dir)?;
+    let mut store = Store::open(&data)?;
+    let session_dir = rehearse::history::new_session_dir(&data, &Utc::now().compact())
+        .with_context(|| format!("cannot create a session folder in {}", data.display()))?;
     let options = PracticeOptions {
         model,
         threads: live.threads,
@@ -142,12 +144,13 @@ fn run_session(
         style: style(),
         quiet: out.quiet,
         captions: !live.no_captions,
+        kind,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let outcome = runtime.block_on(practice::practice(questions, options))?;
+    let outcome = runtime.block_on(practice::practice(questions, options, Some(&mut store)))?;
     let table = practice::summary_table(&outcome);
     if out.json {
         out.note(table.trim_end());
@@ -156,31 +159,6 @@ fn run_session(
     }
     out.note(format!("recordings and reports: {}", outcome.dir.display()));
     Ok(outcome.interrupted)
-}
-
-/// `YYYYMMDD-HHMMSS` in UTC, for folder names.
-fn timestamp() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
-    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}{month:02}{day:02}-{:02}{:02}{:02}",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    )
 }
 
 /// Fisher–Yates with a clock-seeded xorshift: order only, nothing secret.

@@ -24,6 +24,9 @@ pub enum SessionError {
     /// The bank failed.
     #[error(transparent)]
     Bank(#[from] BankError),
+    /// The history could not be written.
+    #[error(transparent)]
+    History(#[from] crate::history::HistoryError),
     /// Nothing was said.
     #[error("no speech detected in {what}; check the microphone level or the file")]
     NoSpeech {
@@ -99,4 +102,52 @@ pub fn analyze_file(
         transcriber,
         &path.display().to_string(),
     )
+}
+
+/// Keeps an analysed recording (`analyze --save`): a private copy of the file
+/// and its analysis JSON in a new session folder under `data_dir`, and a row
+/// in the history. Returns the answer id.
+pub fn keep_analysis(
+    store: &mut crate::history::Store,
+    data_dir: &Path,
+    recording: &Path,
+    analysis: &Analysis,
+) -> Result<i64, SessionError> {
+    use crate::history::{self, NewAnswer, clock::Utc};
+    let now = Utc::now();
+    let write_err = |path: &Path, e: std::io::Error| AudioError::Write {
+        path: path.to_path_buf(),
+        err: e.to_string(),
+    };
+    let dir = history::new_session_dir(data_dir, &now.compact())
+        .map_err(|e| write_err(&data_dir.join("sessions"), e))?;
+    let name = analysis
+        .question
+        .as_ref()
+        .map_or("answer", |q| q.id.as_str());
+    let wav = dir.join(format!("01-{name}.wav"));
+    let copy = std::fs::File::open(recording).and_then(|mut from| {
+        let mut to = history::create_private(&wav)?;
+        std::io::copy(&mut from, &mut to)?;
+        to.sync_all()
+    });
+    copy.map_err(|e| write_err(&wav, e))?;
+    let json = wav.with_extension("json");
+    let text = serde_json::to_vec_pretty(analysis).map_err(|e| AudioError::Write {
+        path: json.clone(),
+        err: e.to_string(),
+    })?;
+    history::write_private(&json, &text).map_err(|e| write_err(&json, e))?;
+    let session_id = store.start_session("analyze", &now.rfc3339(), Some(&dir))?;
+    Ok(store.add_answer(&NewAnswer {
+        session_id,
+        recorded_at: now.rfc3339(),
+        question_id: analysis.question.as_ref().map(|q| q.id.as_str()),
+        question_text: analysis.question.as_ref().map(|q| q.text.as_str()),
+        status: "complete",
+        stopped: None,
+        wav: Some(&wav),
+        json: Some(&json),
+        analysis: Some(analysis),
+    })?)
 }

@@ -1,6 +1,7 @@
 //! A live practice session: speak each question, record the answer from the
 //! microphone (or a file played in real time), stop on Enter, time-out or
-//! silence, analyse, report, and keep the WAV and JSON in a session folder.
+//! silence, analyse, report, and keep the WAV and JSON in a session folder
+//! and a row in the history.
 //!
 //! tokio drives the session: speech synthesis, playback and whisper run on
 //! blocking workers; the keyboard, the timers and Ctrl-C are awaited together.
@@ -21,7 +22,8 @@ use crate::analysis::Analysis;
 use crate::audio::capture::{Recorder, Recording, Source};
 use crate::audio::{AudioError, Clip, playback};
 use crate::bank::Question;
-use crate::history;
+use crate::history::clock::Utc;
+use crate::history::{self, NewAnswer, Store};
 use crate::report::{self, Style};
 use crate::speech::{Speaker, SpeechError, SystemSpeaker, Voice};
 use crate::transcribe::stream::StreamingTranscriber;
@@ -58,6 +60,8 @@ pub struct PracticeOptions {
     pub quiet: bool,
     /// Show each finished chunk's transcript while the candidate speaks (terminal only).
     pub captions: bool,
+    /// What the history calls this session: `practice` or `ask`.
+    pub kind: &'static str,
 }
 
 /// Why an answer ended.
@@ -74,6 +78,19 @@ pub enum StopReason {
     DeviceLost,
     /// Ctrl-C.
     Interrupted,
+}
+
+impl StopReason {
+    /// The name used in JSON and in the history.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StopReason::Enter => "enter",
+            StopReason::Silence => "silence",
+            StopReason::MaxLength => "max_length",
+            StopReason::DeviceLost => "device_lost",
+            StopReason::Interrupted => "interrupted",
+        }
+    }
 }
 
 /// One answered question.
@@ -166,10 +183,12 @@ impl Screen {
     }
 }
 
-/// Runs a practice session over `questions`.
+/// Runs a practice session over `questions`, adding every answer to
+/// `history` as soon as its files are written.
 pub async fn practice(
     questions: Vec<Question>,
     options: PracticeOptions,
+    mut history: Option<&mut Store>,
 ) -> Result<SessionOutcome, SessionError> {
     let screen = Screen {
         tty: std::io::stderr().is_terminal(),
@@ -179,6 +198,14 @@ pub async fn practice(
         path: options.session_dir.clone(),
         err: e.to_string(),
     })?;
+    let session_id = match history.as_deref_mut() {
+        Some(store) => Some(store.start_session(
+            options.kind,
+            &Utc::now().rfc3339(),
+            Some(&options.session_dir),
+        )?),
+        None => None,
+    };
     // Load the model while the first question is being spoken.
     let model = options.model.clone();
     let threads = options.threads;
@@ -338,6 +365,9 @@ pub async fn practice(
                 streaming: None,
             };
             write_record(&recording.wav, &record)?;
+            if let (Some(store), Some(id)) = (history.as_deref_mut(), session_id) {
+                keep(store, id, question, &record)?;
+            }
             answers.push(record);
             break;
         }
@@ -388,6 +418,9 @@ pub async fn practice(
             streaming,
         };
         write_record(&recording.wav, &record)?;
+        if let (Some(store), Some(id)) = (history.as_deref_mut(), session_id) {
+            keep(store, id, question, &record)?;
+        }
         if options.json {
             if let Ok(line) = serde_json::to_string(&record) {
                 outln!("{line}");
@@ -412,6 +445,33 @@ pub async fn practice(
         let _ = history::write_private(&options.session_dir.join("session.json"), &json);
     }
     Ok(outcome)
+}
+
+/// Adds an answer whose files are on disk to the history.
+fn keep(
+    store: &mut Store,
+    session_id: i64,
+    question: &Question,
+    record: &AnswerRecord,
+) -> Result<(), SessionError> {
+    let status = match (&record.analysis, record.stopped) {
+        (Some(_), _) => "complete",
+        (None, StopReason::Interrupted) => "interrupted",
+        (None, _) => "no_speech",
+    };
+    let json = record.wav.with_extension("json");
+    store.add_answer(&NewAnswer {
+        session_id,
+        recorded_at: Utc::now().rfc3339(),
+        question_id: Some(&question.id),
+        question_text: Some(&question.text),
+        status,
+        stopped: Some(record.stopped.as_str()),
+        wav: Some(&record.wav),
+        json: Some(&json),
+        analysis: record.analysis.as_ref(),
+    })?;
+    Ok(())
 }
 
 fn write_record(wav: &Path, record: &AnswerRecord) -> Result<(), SessionError> {
