@@ -336,3 +336,62 @@ fn html_report_renders_in_headless_chromium_with_one_band_per_star_part() {
     let dom = String::from_utf8(chromium(&["--dump-dom"], &page).stdout).unwrap();
     assert_eq!(dom.matches("<section class=\"answer\"").count(), 1);
 }
+
+#[test]
+fn replay_plays_the_recording_with_the_transcript_scrolling_along() {
+    let pulse = Pulse::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    save(&data, "kafka-full", "message-queues");
+    let monitor = tmp.path().join("monitor.wav");
+    let mut recorder = pulse
+        .command("parecord")
+        .args(["-d", "speaker.monitor", "--file-format=wav"])
+        .arg(&monitor)
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let started = std::time::Instant::now();
+    let out = pulse
+        .command(assert_cmd::cargo::cargo_bin("rehearse"))
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["replay", "1"])
+        .output()
+        .unwrap();
+    let took = started.elapsed().as_secs_f64();
+    let _ = std::process::Command::new("kill")
+        .args(["-INT", &recorder.id().to_string()])
+        .status();
+    let _ = recorder.wait();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Every sentence scrolled by, in order, with its time.
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let shown = json(&data, &["show", "1"]);
+    let sentences = shown["analysis"]["star"]["sentences"].as_array().unwrap();
+    let captions: Vec<&str> = stdout.lines().filter(|l| l.starts_with('[')).collect();
+    assert_eq!(captions.len(), sentences.len(), "{stdout}");
+    for (caption, s) in captions.iter().zip(sentences) {
+        assert!(
+            caption.ends_with(s["text"].as_str().unwrap().trim()),
+            "{caption}"
+        );
+    }
+    // The recording itself was played, at its own speed.
+    let original =
+        rehearse::audio::wav::read_16k_mono(&root().join("tests/fixtures/kafka-full.wav")).unwrap();
+    assert!(took >= original.duration_s() - 0.2, "played in {took:.2} s");
+    let heard = rehearse::audio::wav::read_16k_mono(&monitor).unwrap();
+    // Aligned on the speech: the fixture's leading silence has nothing to align.
+    let (_, speech) = trimmed_fixture("kafka-full", tmp.path());
+    let (_, correlation) = align(&heard.samples, &speech);
+    assert!(
+        correlation > 0.95,
+        "the speaker did not play the answer: {correlation:.3}"
+    );
+}
