@@ -21,11 +21,21 @@ pub fn read_mono(path: &Path) -> Result<Clip, AudioError> {
         path: path.to_path_buf(),
         err,
     })?;
+    read_mono_from(std::io::BufReader::new(file), path)
+}
+
+/// Most sample frames accepted (an hour at 48 kHz), so that neither a long
+/// file nor a header claiming an absurd rate can exhaust memory.
+pub const MAX_FRAMES: u64 = 60 * 60 * 48_000;
+
+/// Reads WAV bytes from `input` (`path` names it in errors) and mixes them
+/// down to mono at their own rate.
+pub fn read_mono_from(input: impl std::io::Read, path: &Path) -> Result<Clip, AudioError> {
     let unreadable = |e: hound::Error| AudioError::Unreadable {
         path: path.to_path_buf(),
         reason: e.to_string(),
     };
-    let mut reader = hound::WavReader::new(std::io::BufReader::new(file)).map_err(unreadable)?;
+    let mut reader = hound::WavReader::new(input).map_err(unreadable)?;
     let spec = reader.spec();
     let channels = usize::from(spec.channels.max(1));
     let frames = u64::from(reader.duration());
@@ -35,40 +45,45 @@ pub fn read_mono(path: &Path) -> Result<Clip, AudioError> {
         });
     }
     let minutes = frames as f64 / f64::from(spec.sample_rate.max(1)) / 60.0;
-    if minutes > f64::from(MAX_MINUTES) {
+    if minutes > f64::from(MAX_MINUTES) || frames > MAX_FRAMES {
         return Err(AudioError::TooLong {
             path: path.to_path_buf(),
             minutes,
             limit: MAX_MINUTES,
         });
     }
-    let interleaved: Vec<f32> = match spec.sample_format {
-        hound::SampleFormat::Float => reader
-            .samples::<f32>()
-            .collect::<Result<_, _>>()
-            .map_err(unreadable)?,
-        hound::SampleFormat::Int => {
-            let scale = 1.0 / (1u64 << (spec.bits_per_sample.clamp(1, 32) - 1)) as f32;
-            reader
-                .samples::<i32>()
-                .map(|s| s.map(|v| v as f32 * scale))
-                .collect::<Result<_, _>>()
-                .map_err(unreadable)?
+    // Mixed down as it is read: memory is one mono copy, whatever the channel count.
+    // The header's claim is not trusted for the allocation: grow as data really arrives.
+    let mut samples = Vec::with_capacity(frames.min(1 << 20) as usize);
+    let mut frame_sum = 0f32;
+    let mut in_frame = 0;
+    let mut push = |v: f32| {
+        frame_sum += v;
+        in_frame += 1;
+        if in_frame == channels {
+            samples.push(frame_sum / channels as f32);
+            frame_sum = 0.0;
+            in_frame = 0;
         }
     };
-    if interleaved.is_empty() {
+    match spec.sample_format {
+        hound::SampleFormat::Float => {
+            for s in reader.samples::<f32>() {
+                push(s.map_err(unreadable)?);
+            }
+        }
+        hound::SampleFormat::Int => {
+            let scale = 1.0 / (1u64 << (spec.bits_per_sample.clamp(1, 32) - 1)) as f32;
+            for s in reader.samples::<i32>() {
+                push(s.map_err(unreadable)? as f32 * scale);
+            }
+        }
+    }
+    if samples.is_empty() {
         return Err(AudioError::Empty {
             path: path.to_path_buf(),
         });
     }
-    let samples = if channels == 1 {
-        interleaved
-    } else {
-        interleaved
-            .chunks(channels)
-            .map(|f| f.iter().sum::<f32>() / channels as f32)
-            .collect()
-    };
     Ok(Clip {
         samples,
         rate: spec.sample_rate,

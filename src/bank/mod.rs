@@ -52,6 +52,14 @@ pub enum BankError {
         /// Its size.
         size: u64,
     },
+    /// A file in a bank folder that is really somewhere else (a symlink out).
+    #[error("{} points outside the bank folder {}; copy the bank into the folder instead of linking it", path.display(), folder.display())]
+    OutsideFolder {
+        /// The entry in the folder.
+        path: PathBuf,
+        /// The bank folder.
+        folder: PathBuf,
+    },
     /// An id that no bank holds.
     #[error("no question with id `{id}`; list them with `rehearse questions`")]
     UnknownQuestion {
@@ -146,6 +154,47 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
+/// Reads a bank file, refusing one over [`MAX_BANK_BYTES`] without reading
+/// more than that (the size is checked on what is read, not on what the
+/// file claims, so a growing file or a device cannot get past it).
+fn read_limited(file: &Path) -> Result<String, BankError> {
+    use std::io::Read;
+    let read_err = |err| BankError::Read {
+        path: file.to_path_buf(),
+        err,
+    };
+    let size = std::fs::metadata(file).map_err(read_err)?.len();
+    if size > MAX_BANK_BYTES {
+        return Err(BankError::TooLarge {
+            path: file.to_path_buf(),
+            size,
+        });
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)
+        .map_err(read_err)?
+        .take(MAX_BANK_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_err)?;
+    if bytes.len() as u64 > MAX_BANK_BYTES {
+        return Err(BankError::TooLarge {
+            path: file.to_path_buf(),
+            size: bytes.len() as u64,
+        });
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let before = String::from_utf8_lossy(&e.as_bytes()[..valid]).into_owned();
+        let (line, col) = line_col(&before, before.len());
+        BankError::At {
+            file: file.display().to_string(),
+            line,
+            col,
+            message: "not UTF-8 text here; save the bank as UTF-8".into(),
+        }
+    })
+}
+
 impl Bank {
     /// The built-in backend-engineer bank.
     pub fn builtin() -> Result<Bank, BankError> {
@@ -172,6 +221,19 @@ impl Bank {
                     path: path.to_path_buf(),
                 });
             }
+            let folder = path.canonicalize().map_err(read_err)?;
+            for file in &files {
+                let real = file.canonicalize().map_err(|err| BankError::Read {
+                    path: file.clone(),
+                    err,
+                })?;
+                if !real.starts_with(&folder) {
+                    return Err(BankError::OutsideFolder {
+                        path: file.clone(),
+                        folder: path.to_path_buf(),
+                    });
+                }
+            }
             files
         } else {
             vec![path.to_path_buf()]
@@ -179,14 +241,7 @@ impl Bank {
         let mut bank = Bank::default();
         let mut seen: HashMap<String, String> = HashMap::new();
         for file in files {
-            let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
-            if size > MAX_BANK_BYTES {
-                return Err(BankError::TooLarge { path: file, size });
-            }
-            let text = std::fs::read_to_string(&file).map_err(|err| BankError::Read {
-                path: file.clone(),
-                err,
-            })?;
+            let text = read_limited(&file)?;
             let name = file.display().to_string();
             let part = Bank::parse(&text, &name)?;
             for q in part.questions {
