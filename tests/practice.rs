@@ -4,69 +4,13 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
 use rehearse::audio::{vad, wav};
 
 #[path = "../examples/common/eval.rs"]
 mod eval;
-
-/// Starts `rehearse` and returns it with a channel of its stderr lines.
-fn spawn(pulse: &Pulse, args: &[&str], data: &std::path::Path) -> (Child, mpsc::Receiver<String>) {
-    let mut child = pulse
-        .command(assert_cmd::cargo::cargo_bin!("rehearse"))
-        .arg("--model")
-        .arg(tiny_en())
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .env_remove("REHEARSE_MODEL")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (tx, rx) = mpsc::channel();
-    let stderr = child.stderr.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    (child, rx)
-}
-
-fn wait_for(lines: &mpsc::Receiver<String>, needle: &str, timeout: Duration) -> Instant {
-    let deadline = Instant::now() + timeout;
-    let mut seen = Vec::new();
-    while Instant::now() < deadline {
-        if let Ok(line) = lines.recv_timeout(Duration::from_millis(50)) {
-            if line.contains(needle) {
-                return Instant::now();
-            }
-            seen.push(line);
-        }
-    }
-    panic!("never saw {needle:?}; stderr so far: {seen:#?}");
-}
-
-fn wait_exit(child: &mut Child, timeout: Duration) -> std::process::ExitStatus {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "rehearse did not finish in {timeout:?}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 /// Runs `rehearse` to the end; it must succeed. Returns its stdout.
 fn run_ok(pulse: &Pulse, args: &[&str], data: &std::path::Path, timeout: Duration) -> String {

@@ -56,6 +56,14 @@ impl std::fmt::Debug for Source {
 impl Drop for Source {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
+        if self.lost.load(Ordering::Relaxed)
+            && let Some(stream) = self._stream.take()
+        {
+            // Closing a stream whose audio daemon died can deadlock inside ALSA's
+            // pulse plugin (its thread waits on a mutex the dead connection holds;
+            // tests/faults.rs). Leave that one stream behind rather than hang.
+            std::mem::forget(stream);
+        }
         if let Some(f) = self.feeder.take() {
             let _ = f.join();
         }
@@ -288,6 +296,9 @@ pub struct Live {
     latency_us: AtomicU64,
     /// Set when the source failed (device unplugged, daemon gone).
     pub lost: AtomicBool,
+    /// Set when the worker stopped on an error (the disk is full): the
+    /// answer must end, and [`Recorder::finish`] returns the error.
+    pub failed: AtomicBool,
 }
 
 impl Live {
@@ -366,7 +377,14 @@ impl Recorder {
         };
         let thread = std::thread::Builder::new()
             .name("rehearse-capture".into())
-            .spawn(move || worker.run(rx))
+            .spawn(move || {
+                let live = worker.live.clone();
+                let result = worker.run(rx);
+                if result.is_err() {
+                    live.failed.store(true, Ordering::Release);
+                }
+                result
+            })
             .map_err(|e| AudioError::Device(e.to_string()))?;
         Ok(Recorder {
             commands: tx,

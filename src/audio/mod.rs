@@ -71,7 +71,7 @@ pub enum AudioError {
         limit: u32,
     },
     /// A WAV file cannot be written.
-    #[error("cannot write {}: {err}", path.display())]
+    #[error("cannot write {}: {err}; check that the folder is writable and the disk has room", path.display())]
     Write {
         /// The file.
         path: PathBuf,

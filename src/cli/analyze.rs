@@ -60,7 +60,7 @@ pub fn run(
     let mut store = match args.save {
         true => {
             let data = super::data_dir(data_dir)?;
-            Some((rehearse::history::Store::open(&data)?, data))
+            Some((super::open_history(&data, out)?, data))
         }
         false => None,
     };

@@ -98,7 +98,7 @@ pub fn run_history(args: HistoryArgs, data: &Path, out: &Output) -> anyhow::Resu
             })
         })
         .transpose()?;
-    let store = Store::open(data)?;
+    let store = super::open_history(data, out)?;
     let rows = store.rows(&Filter {
         question_id: args.question.clone(),
         since,
@@ -215,7 +215,7 @@ pub struct UsageError(pub String);
 
 /// Runs `show`.
 pub fn run_show(answer: Option<&str>, data: &Path, out: &Output) -> anyhow::Result<()> {
-    let store = Store::open(data)?;
+    let store = super::open_history(data, out)?;
     let stored = store.answer(answer_id(&store, answer)?)?;
     if out.json {
         outln!("{}", serde_json::to_string_pretty(&stored)?);
@@ -250,7 +250,7 @@ pub fn run_replay(
     data: &Path,
     out: &Output,
 ) -> anyhow::Result<()> {
-    let store = Store::open(data)?;
+    let store = super::open_history(data, out)?;
     let stored = store.answer(answer_id(&store, answer)?)?;
     let wav = stored.wav.clone().context("this answer has no recording")?;
     let clip = rehearse::audio::wav::read_16k_mono(&wav)?;
@@ -309,7 +309,7 @@ fn confirm(question: &str) -> bool {
 
 /// Runs `forget`.
 pub fn run_forget(args: ForgetArgs, data: &Path, out: &Output) -> anyhow::Result<()> {
-    let mut store = Store::open(data)?;
+    let mut store = super::open_history(data, out)?;
     let which = if args.all {
         Forget::All
     } else if let Some(q) = args.question {
@@ -383,7 +383,7 @@ fn progress(store: &Store, answer: &StoredAnswer) -> anyhow::Result<Vec<(String,
 
 /// Runs `report --html`.
 pub fn run_report(args: ReportArgs, data: &Path, out: &Output) -> anyhow::Result<()> {
-    let store = Store::open(data)?;
+    let store = super::open_history(data, out)?;
     let (title, answers) = match args.session {
         Some(s) => (format!("rehearse · session {s}"), store.session(s)?),
         None => {

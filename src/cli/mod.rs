@@ -193,6 +193,26 @@ pub fn data_dir(flag: Option<&std::path::Path>) -> anyhow::Result<PathBuf> {
     }
 }
 
+/// Opens the history in `data` and takes in any answers a killed run left
+/// behind, saying so on stderr.
+pub fn open_history(
+    data: &std::path::Path,
+    out: &Output,
+) -> anyhow::Result<rehearse::history::Store> {
+    let mut store = rehearse::history::Store::open(data)?;
+    for r in rehearse::history::recover::recover(&mut store, data)? {
+        out.note(format!(
+            "recovered answer {} from a run that did not finish: {} ({:.1} s, kept as {}; `rehearse analyze {} --save` analyses it)",
+            r.id,
+            r.wav.display(),
+            r.seconds,
+            if r.analysed { "analysed" } else { "interrupted" },
+            r.wav.display()
+        ));
+    }
+    Ok(store)
+}
+
 /// How to print.
 #[derive(Debug, Clone, Copy)]
 pub struct Output {

@@ -8,7 +8,6 @@ use cpal::traits::{DeviceTrait, HostTrait};
 
 use rehearse::audio::capture::device_name;
 use rehearse::bank::Question;
-use rehearse::history::Store;
 use rehearse::history::clock::Utc;
 use rehearse::session::practice::{self, PracticeOptions};
 use rehearse::speech::Voice;
@@ -123,7 +122,7 @@ fn run_session(
     // Fail before the first question is spoken, not after it: the full load happens in the background.
     rehearse::transcribe::ggml::inspect(&model).map_err(|e| e.in_file(&model))?;
     let data = super::data_dir(data_dir)?;
-    let mut store = Store::open(&data)?;
+    let mut store = super::open_history(&data, out)?;
     let session_dir = rehearse::history::new_session_dir(&data, &Utc::now().compact())
         .with_context(|| format!("cannot create a session folder in {}", data.display()))?;
     let options = PracticeOptions {

@@ -3,6 +3,7 @@
 //! answers to the same question.
 
 pub mod clock;
+pub mod recover;
 pub mod store;
 pub mod trend;
 

@@ -392,6 +392,33 @@ impl Store {
         })
     }
 
+    /// Every recording path the history knows.
+    pub fn recording_paths(&self) -> Result<Vec<PathBuf>, HistoryError> {
+        let read = self.query_err("read");
+        let mut stmt = self
+            .conn
+            .prepare("SELECT wav_path FROM answers WHERE wav_path IS NOT NULL")
+            .map_err(&read)?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(&read)?;
+        rows.map(|r| r.map(PathBuf::from))
+            .collect::<Result<_, _>>()
+            .map_err(read)
+    }
+
+    /// The session recorded in `dir`, if any.
+    pub fn session_for_dir(&self, dir: &Path) -> Result<Option<i64>, HistoryError> {
+        self.conn
+            .query_row(
+                "SELECT id FROM sessions WHERE dir = ?1 ORDER BY id LIMIT 1",
+                [dir.to_string_lossy()],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.query_err("read"))
+    }
+
     /// Every answer of a session, in order.
     pub fn session(&self, session_id: i64) -> Result<Vec<StoredAnswer>, HistoryError> {
         let rows = self.rows(&Filter {
@@ -497,14 +524,17 @@ fn remove_file(path: &Path) -> Result<(), HistoryError> {
 }
 
 /// Removes a session folder once nothing the user said is left in it (its
-/// `session.json` summary goes with it).
+/// `session.json` summary and a stale lock file go with it).
 fn remove_empty_session_dir(dir: &Path) -> Result<(), HistoryError> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Ok(());
     };
     let names: Vec<_> = entries.flatten().map(|e| e.file_name()).collect();
-    if names.iter().all(|n| n == "session.json") {
-        remove_file(&dir.join("session.json"))?;
+    let bookkeeping = ["session.json", super::recover::LOCK_FILE];
+    if names.iter().all(|n| bookkeeping.iter().any(|b| n == *b)) {
+        for name in bookkeeping {
+            remove_file(&dir.join(name))?;
+        }
         std::fs::remove_dir(dir).map_err(|e| HistoryError::Delete {
             path: dir.to_path_buf(),
             err: e.to_string(),

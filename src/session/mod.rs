@@ -121,6 +121,7 @@ pub fn keep_analysis(
     };
     let dir = history::new_session_dir(data_dir, &now.compact())
         .map_err(|e| write_err(&data_dir.join("sessions"), e))?;
+    let _lock = history::recover::lock_session(&dir).map_err(|e| write_err(&dir, e))?;
     let name = analysis
         .question
         .as_ref()

@@ -198,6 +198,12 @@ pub async fn practice(
         path: options.session_dir.clone(),
         err: e.to_string(),
     })?;
+    // While this is held, no other rehearse takes our recordings for orphans.
+    let _lock =
+        history::recover::lock_session(&options.session_dir).map_err(|e| AudioError::Write {
+            path: options.session_dir.clone(),
+            err: e.to_string(),
+        })?;
     let session_id = match history.as_deref_mut() {
         Some(store) => Some(store.start_session(
             options.kind,
@@ -316,6 +322,10 @@ pub async fn practice(
             }
             if live.lost.load(Ordering::Relaxed) {
                 break StopReason::DeviceLost;
+            }
+            if live.failed.load(Ordering::Acquire) {
+                // The recording cannot go on (a full disk); finish() reports why.
+                break StopReason::Interrupted;
             }
             let elapsed = live.answer_s().max(started.elapsed().as_secs_f64() - 0.5);
             if live.answer_s() >= max {

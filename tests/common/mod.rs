@@ -4,7 +4,10 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// The repository root.
 pub fn root() -> PathBuf {
@@ -191,6 +194,16 @@ impl Pulse {
         Pulse { dir, env }
     }
 
+    /// Kills the daemon outright (SIGKILL), as a crash would.
+    pub fn kill_daemon(&self) {
+        let pid = std::fs::read_to_string(self.dir.path().join("run/pid")).unwrap();
+        let status = std::process::Command::new("kill")
+            .args(["-KILL", pid.trim()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
     /// A command with the daemon's environment.
     pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
         let mut c = std::process::Command::new(program);
@@ -258,4 +271,61 @@ pub fn align(haystack: &[f32], needle: &[f32]) -> (usize, f64) {
         })
         .unwrap_or(coarse);
     (fine, score(fine, haystack, needle, needle.len()))
+}
+
+/// Starts `rehearse` and returns it with a channel of its stderr lines.
+pub fn spawn(
+    pulse: &Pulse,
+    args: &[&str],
+    data: &std::path::Path,
+) -> (Child, mpsc::Receiver<String>) {
+    let mut child = pulse
+        .command(assert_cmd::cargo::cargo_bin!("rehearse"))
+        .arg("--model")
+        .arg(tiny_en())
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env_remove("REHEARSE_MODEL")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    (child, rx)
+}
+
+pub fn wait_for(lines: &mpsc::Receiver<String>, needle: &str, timeout: Duration) -> Instant {
+    let deadline = Instant::now() + timeout;
+    let mut seen = Vec::new();
+    while Instant::now() < deadline {
+        if let Ok(line) = lines.recv_timeout(Duration::from_millis(50)) {
+            if line.contains(needle) {
+                return Instant::now();
+            }
+            seen.push(line);
+        }
+    }
+    panic!("never saw {needle:?}; stderr so far: {seen:#?}");
+}
+
+pub fn wait_exit(child: &mut Child, timeout: Duration) -> std::process::ExitStatus {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "rehearse did not finish in {timeout:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
