@@ -6,6 +6,7 @@
 pub mod analysis;
 pub mod audio;
 pub mod bank;
+pub mod fuzzing;
 pub mod history;
 pub mod report;
 pub mod session;

@@ -519,6 +519,17 @@ pub struct Imported {
     pub bytes: u64,
 }
 
+/// Checks a CTranslate2 `model.bin` image the way the importer does before it
+/// writes anything: format, spec, hyperparameters and every tensor it would
+/// convert. Untrusted bytes in, a typed error out; never a panic.
+pub fn check_ct2(raw: &[u8]) -> Result<(Ct2Model<'_>, Hparams), ModelError> {
+    let model = Ct2Model::parse(raw)?;
+    check_supported(&model)?;
+    let h = hparams(&model)?;
+    plan(&model, &h)?;
+    Ok((model, h))
+}
+
 /// Converts `source` into a ggml file at `dest` (or `dest_dir/ggml-NAME.bin`
 /// when `dest` is a directory). `progress(done, total)` is called as tensors
 /// are written.
@@ -531,9 +542,7 @@ pub fn import(
         path: source.model.clone(),
         err: e,
     })?;
-    let model = Ct2Model::parse(&raw)?;
-    check_supported(&model)?;
-    let h = hparams(&model)?;
+    let (model, h) = check_ct2(&raw)?;
     let tokens = byte_vocabulary(&source.vocabulary, !h.english_only())?;
     let plans = plan(&model, &h)?;
     let total: u64 = plans.iter().map(|p| p.count as u64).sum();
