@@ -248,3 +248,89 @@ fn questions_lists_the_bank_and_filters_by_category() {
     let data: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(data.as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn a_bank_from_questions_new_validates_and_lists_its_questions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let list = tmp.path().join("mine.txt");
+    std::fs::write(
+        &list,
+        "# questions for Friday\nTell me about a time you \"shipped\" late.\n\nWhy Rust, and when not?\nTell me about a time you shipped late!\n",
+    )
+    .unwrap();
+    let bank = tmp.path().join("mine.toml");
+    let made = rehearse()
+        .args(["questions", "new", "--from"])
+        .arg(&list)
+        .arg("-o")
+        .arg(&bank)
+        .args(["--kind", "technical", "--target", "90"])
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let checked = rehearse()
+        .args(["questions", "check"])
+        .arg(&bank)
+        .output()
+        .unwrap();
+    assert!(checked.status.success());
+    assert!(String::from_utf8_lossy(&checked.stdout).contains("3 questions, valid"));
+    let listed = rehearse()
+        .arg("--bank")
+        .arg(&bank)
+        .args(["--json", "questions"])
+        .output()
+        .unwrap();
+    let questions: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let texts: Vec<&str> = questions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            "Tell me about a time you \"shipped\" late.",
+            "Why Rust, and when not?",
+            "Tell me about a time you shipped late!"
+        ]
+    );
+    assert!(
+        questions
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|q| q["kind"] == "technical" && q["target_seconds"] == 90)
+    );
+    // An existing bank is not overwritten by accident.
+    let again = rehearse()
+        .args(["questions", "new", "--from"])
+        .arg(&list)
+        .arg("-o")
+        .arg(&bank)
+        .output()
+        .unwrap();
+    assert_one_line_error(&again, 2, "pass --force");
+}
+
+#[test]
+fn the_shipped_banks_are_valid_and_their_ids_unique_across_the_folder() {
+    let out = rehearse()
+        .arg("--bank")
+        .arg(root().join("questions"))
+        .args(["--json", "questions"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let all: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(all.as_array().unwrap().len() >= 15 + 8 + 6);
+}

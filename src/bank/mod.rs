@@ -141,6 +141,27 @@ struct RawQuestion {
     guidance: Option<String>,
 }
 
+/// An id from a question's first words: `tell-me-about-a-time`.
+fn slug(text: &str) -> String {
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            w.chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect::<String>()
+                .to_ascii_lowercase()
+        })
+        .filter(|w| !w.is_empty())
+        .take(6)
+        .collect();
+    if words.is_empty() {
+        "question".to_string()
+    } else {
+        words.join("-")
+    }
+}
+
 /// 1-based line and column of a byte offset.
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
     // Never slice inside a UTF-8 character, whatever offset a parser reports.
@@ -327,6 +348,56 @@ impl Bank {
         Ok(Bank { questions })
     }
 
+    /// Writes `questions` as bank TOML (the format [`Bank::parse`] reads),
+    /// with a `[bank]` header named `name`.
+    pub fn to_toml(name: &str, questions: &[Question]) -> String {
+        #[derive(Serialize)]
+        struct Out<'a> {
+            bank: OutHeader<'a>,
+            questions: &'a [Question],
+        }
+        #[derive(Serialize)]
+        struct OutHeader<'a> {
+            name: &'a str,
+        }
+        let body = toml::to_string(&Out {
+            bank: OutHeader { name },
+            questions,
+        })
+        .unwrap_or_default();
+        format!(
+            "# Question bank written by `rehearse questions new`. Edit freely; check it with\n\
+             # `rehearse questions check FILE`. Fields: id, text, category, kind\n\
+             # (behavioral|technical), target_seconds, talking_points, guidance (optional).\n\n{body}"
+        )
+    }
+
+    /// Questions drafted from plain text, one question per line (blank lines
+    /// and `#` comments skipped), with ids made from their first words.
+    pub fn draft(lines: &str, category: &str, kind: Kind, target_seconds: u32) -> Vec<Question> {
+        let mut taken: HashMap<String, usize> = HashMap::new();
+        lines
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(|text| {
+                let base = slug(text);
+                let n = taken.entry(base.clone()).or_insert(0);
+                *n += 1;
+                let id = if *n == 1 { base } else { format!("{base}-{n}") };
+                Question {
+                    id,
+                    text: text.to_string(),
+                    category: category.to_string(),
+                    target_seconds,
+                    kind,
+                    talking_points: Vec::new(),
+                    guidance: None,
+                }
+            })
+            .collect()
+    }
+
     /// Finds a question by id.
     pub fn get(&self, id: &str) -> Result<&Question, BankError> {
         self.questions
@@ -349,6 +420,25 @@ impl Bank {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn drafted_questions_round_trip_through_the_parser() {
+        let text = "# my list\nTell me about a time you \"shipped\" late.\n\nWhy Rust?\nTell me about a time you shipped late!\nÜber-schnell: café caching?\n";
+        let drafted = Bank::draft(text, "general", Kind::Behavioral, 90);
+        let ids: Vec<&str> = drafted.iter().map(|q| q.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "tell-me-about-a-time-you",
+                "why-rust",
+                "tell-me-about-a-time-you-2",
+                "ber-schnell-caf-caching"
+            ]
+        );
+        let toml = Bank::to_toml("Mine", &drafted);
+        let parsed = Bank::parse(&toml, "mine.toml").unwrap();
+        assert_eq!(parsed.questions, drafted);
+    }
 
     #[test]
     fn builtin_bank_has_every_seed_question() {
