@@ -334,3 +334,29 @@ fn the_shipped_banks_are_valid_and_their_ids_unique_across_the_folder() {
     let all: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(all.as_array().unwrap().len() >= 15 + 8 + 6);
 }
+
+#[test]
+fn completions_and_the_man_page_cover_every_command() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = rehearse().args(["completions", shell]).output().unwrap();
+        assert!(out.status.success());
+        let script = String::from_utf8(out.stdout).unwrap();
+        for command in [
+            "practice",
+            "analyze",
+            "history",
+            "report",
+            "forget",
+            "questions",
+        ] {
+            assert!(
+                script.contains(command),
+                "{shell} completions lack {command}"
+            );
+        }
+    }
+    let man = rehearse().arg("man").output().unwrap();
+    let page = String::from_utf8(man.stdout).unwrap();
+    assert!(page.contains(".TH rehearse 1"), "{page}");
+    assert!(page.contains("practice") && page.contains("history"));
+}

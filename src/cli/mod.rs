@@ -111,6 +111,17 @@ pub enum Command {
         after_help = "Examples:\n  rehearse report --html answer.html\n  rehearse report 12 --html answer.html --embed-audio\n  rehearse report --session 3 --html session.html"
     )]
     Report(history::ReportArgs),
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  rehearse completions bash > ~/.local/share/bash-completion/completions/rehearse\n  rehearse completions zsh > ~/.zfunc/_rehearse\n  rehearse completions fish > ~/.config/fish/completions/rehearse.fish"
+    )]
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff).
+    #[command(after_help = "Example:\n  rehearse man > ~/.local/share/man/man1/rehearse.1")]
+    Man,
     /// Import, download, list and check Whisper models.
     #[command(subcommand)]
     Model(model::ModelCommand),
@@ -140,6 +151,19 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             &out,
         )?),
         Command::Devices => practice::run_devices(&out),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut command, "rehearse", &mut script);
+            rehearse::out!("{}", String::from_utf8_lossy(&script));
+            Ok(())
+        }
+        Command::Man => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut page)?;
+            rehearse::out!("{}", String::from_utf8_lossy(&page));
+            Ok(())
+        }
         Command::Analyze(args) => analyze::run(
             args,
             cli.bank.as_deref(),
