@@ -80,6 +80,7 @@ fn main() -> anyhow::Result<()> {
             stopped: Some("silence"),
             wav: None,
             json: None,
+            extra: &[],
             analysis: Some(&a),
         })?;
     }

@@ -258,6 +258,7 @@ fn two_processes_writer() {
                 stopped: None,
                 wav: None,
                 json: None,
+                extra: &[],
                 analysis: None,
             })
             .unwrap();
@@ -455,6 +456,7 @@ fn a_model_truncated_while_the_program_runs_is_a_clear_error_or_harmless() {
         "--data-dir",
         data.to_str().unwrap(),
         "practice",
+        "--no-follow-ups",
         "--count",
         "2",
         "--no-speak",

@@ -249,6 +249,7 @@ fn five_question_practice_run_ends_with_a_summary() {
         &pulse,
         &[
             "practice",
+            "--no-follow-ups",
             "--count",
             "5",
             "--silence-stop",

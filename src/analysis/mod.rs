@@ -3,6 +3,7 @@
 //! [`Analysis`] is the stable JSON schema (`rehearse.analysis/1`).
 
 pub mod fillers;
+pub mod follow_up;
 pub mod metrics;
 pub mod star;
 pub mod text;

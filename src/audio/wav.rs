@@ -126,6 +126,19 @@ pub fn create_private(
         .map_err(|e| fail(e.to_string()))
 }
 
+/// Writes a 16 kHz mono 16-bit WAV readable by the user only.
+pub fn write_16k_mono_private(path: &Path, samples: &[f32]) -> Result<(), AudioError> {
+    let fail = |e: hound::Error| AudioError::Write {
+        path: path.to_path_buf(),
+        err: e.to_string(),
+    };
+    let mut w = create_private(path)?;
+    for &s in samples {
+        w.write_sample(to_i16(s)).map_err(fail)?;
+    }
+    w.finalize().map_err(fail)
+}
+
 /// Writes a 16 kHz mono 16-bit WAV.
 pub fn write_16k_mono(path: &Path, samples: &[f32]) -> Result<(), AudioError> {
     let fail = |e: hound::Error| AudioError::Write {

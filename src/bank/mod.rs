@@ -97,11 +97,60 @@ pub struct Question {
     pub guidance: Option<String>,
 }
 
+/// The follow-up questions an interviewer asks about a gap in an answer.
+/// Banks can change them in a `[follow_ups]` table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FollowUps {
+    /// No Result.
+    pub result: String,
+    /// No Action.
+    pub action: String,
+    /// Actions only with "we".
+    pub personal_action: String,
+    /// A Result without numbers.
+    pub result_numbers: String,
+    /// No Task.
+    pub task: String,
+    /// No Situation.
+    pub situation: String,
+}
+
+impl Default for FollowUps {
+    fn default() -> Self {
+        FollowUps {
+            result: "What was the outcome, in numbers?".into(),
+            action: "What did you actually do, step by step?".into(),
+            personal_action: "What did you personally do?".into(),
+            result_numbers: "Can you put a number on that result?".into(),
+            task: "What exactly were you responsible for?".into(),
+            situation: "What was the situation, and what was at stake?".into(),
+        }
+    }
+}
+
+impl FollowUps {
+    /// The question for `gap`.
+    pub fn text(&self, gap: crate::analysis::follow_up::Gap) -> &str {
+        use crate::analysis::follow_up::Gap;
+        match gap {
+            Gap::Result => &self.result,
+            Gap::Action => &self.action,
+            Gap::PersonalAction => &self.personal_action,
+            Gap::ResultNumbers => &self.result_numbers,
+            Gap::Task => &self.task,
+            Gap::Situation => &self.situation,
+        }
+    }
+}
+
 /// Questions loaded from one or more files.
 #[derive(Debug, Clone, Default)]
 pub struct Bank {
     /// Questions in file order.
     pub questions: Vec<Question>,
+    /// Follow-up questions (the first file with a `[follow_ups]` table sets them).
+    pub follow_ups: FollowUps,
 }
 
 #[derive(Deserialize)]
@@ -109,6 +158,8 @@ pub struct Bank {
 struct FileBank {
     #[serde(default)]
     bank: Option<Header>,
+    #[serde(default)]
+    follow_ups: Option<FollowUps>,
     #[serde(default)]
     questions: Vec<RawQuestion>,
 }
@@ -265,6 +316,9 @@ impl Bank {
             let text = read_limited(&file)?;
             let name = file.display().to_string();
             let part = Bank::parse(&text, &name)?;
+            if bank.follow_ups == FollowUps::default() {
+                bank.follow_ups = part.follow_ups;
+            }
             for q in part.questions {
                 if let Some(other) = seen.get(&q.id) {
                     return Err(BankError::At {
@@ -297,6 +351,23 @@ impl Bank {
             at(offset, e.message().trim().replace('\n', " "))
         })?;
         let _ = raw.bank;
+        let follow_ups = raw.follow_ups.unwrap_or_default();
+        for gap in [
+            &follow_ups.result,
+            &follow_ups.action,
+            &follow_ups.personal_action,
+            &follow_ups.result_numbers,
+            &follow_ups.task,
+            &follow_ups.situation,
+        ] {
+            if gap.trim().is_empty() {
+                let offset = text.find("[follow_ups]").unwrap_or(0);
+                return Err(at(
+                    offset,
+                    "a follow-up question is empty; write the question or remove the line".into(),
+                ));
+            }
+        }
         let mut first_use: HashMap<String, usize> = HashMap::new();
         let mut questions = Vec::with_capacity(raw.questions.len());
         for q in raw.questions {
@@ -345,7 +416,10 @@ impl Bank {
                 guidance: q.guidance,
             });
         }
-        Ok(Bank { questions })
+        Ok(Bank {
+            questions,
+            follow_ups,
+        })
     }
 
     /// Writes `questions` as bank TOML (the format [`Bank::parse`] reads),

@@ -57,10 +57,15 @@ pub enum Command {
     )]
     Practice(practice::PracticeArgs),
     /// Ask one question by id and record the answer.
-    #[command(after_help = "Example:\n  rehearse ask message-queues")]
+    #[command(
+        after_help = "Examples:\n  rehearse ask message-queues\n  rehearse ask complex-project --follow-ups"
+    )]
     Ask {
         /// The question id (see `rehearse questions`).
         id: String,
+        /// Ask a follow-up question when the answer misses a STAR part (as `practice` does).
+        #[arg(long)]
+        follow_ups: bool,
         /// Device, voice and timing options.
         #[command(flatten)]
         live: practice::LiveArgs,
@@ -142,8 +147,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             cli.data_dir.as_deref(),
             &out,
         )?),
-        Command::Ask { id, live } => interrupted(practice::run_ask(
+        Command::Ask {
+            id,
+            follow_ups,
+            live,
+        } => interrupted(practice::run_ask(
             &id,
+            follow_ups,
             live,
             cli.bank.as_deref(),
             cli.model.as_deref(),

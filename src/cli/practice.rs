@@ -26,9 +26,10 @@ pub struct LiveArgs {
     /// Output device (part of its name).
     #[arg(long, value_name = "NAME")]
     pub output_device: Option<String>,
-    /// Answer from a WAV file played in real time instead of the microphone (demos, tests).
+    /// Answer from a WAV file played in real time instead of the microphone (demos,
+    /// tests). Repeat it to answer follow-ups and later questions from other files.
     #[arg(long, value_name = "FILE.wav")]
-    pub audio_from: Option<PathBuf>,
+    pub audio_from: Vec<PathBuf>,
     /// Print the questions instead of speaking them.
     #[arg(long)]
     pub no_speak: bool,
@@ -55,6 +56,9 @@ pub struct LiveArgs {
 /// Options of `rehearse practice`.
 #[derive(Debug, Args)]
 pub struct PracticeArgs {
+    /// Do not ask a follow-up question when an answer misses a STAR part.
+    #[arg(long)]
+    pub no_follow_ups: bool,
     /// Only questions in this category.
     #[arg(long)]
     pub category: Option<String>,
@@ -92,12 +96,16 @@ pub fn run_practice(
         shuffle(&mut questions);
     }
     questions.truncate(args.count.max(1));
-    run_session("practice", questions, args.live, model, data_dir, out)
+    let follow_ups = (!args.no_follow_ups).then_some(bank.follow_ups);
+    run_session(
+        "practice", questions, follow_ups, args.live, model, data_dir, out,
+    )
 }
 
 /// Runs `ask ID`.
 pub fn run_ask(
     id: &str,
+    follow_ups: bool,
     live: LiveArgs,
     bank: Option<&Path>,
     model: Option<&Path>,
@@ -106,13 +114,23 @@ pub fn run_ask(
 ) -> anyhow::Result<bool> {
     let bank = load_bank(bank)?;
     let question = bank.get(id)?.clone();
-    run_session("ask", vec![question], live, model, data_dir, out)
+    let follow_ups = follow_ups.then_some(bank.follow_ups);
+    run_session(
+        "ask",
+        vec![question],
+        follow_ups,
+        live,
+        model,
+        data_dir,
+        out,
+    )
 }
 
 /// Returns whether the session was interrupted.
 fn run_session(
     kind: &'static str,
     questions: Vec<Question>,
+    follow_ups: Option<rehearse::bank::FollowUps>,
     live: LiveArgs,
     model: Option<&Path>,
     data_dir: Option<&Path>,
@@ -144,6 +162,8 @@ fn run_session(
         quiet: out.quiet,
         captions: !live.no_captions,
         kind,
+        follow_ups: follow_ups.is_some(),
+        follow_up_texts: follow_ups.unwrap_or_default(),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

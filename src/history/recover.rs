@@ -203,6 +203,7 @@ pub fn recover(store: &mut Store, data_dir: &Path) -> Result<Vec<Recovered>, His
                 stopped: Some("killed"),
                 wav: Some(&wav),
                 json: json.is_file().then_some(json.as_path()),
+                extra: &[],
                 analysis: analysis.as_ref(),
             })?;
             found.push(Recovered {

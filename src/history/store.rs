@@ -16,10 +16,11 @@ use crate::analysis::metrics::Metrics;
 pub const FILE_NAME: &str = "history.sqlite3";
 
 /// The schema this build writes; databases from later versions are refused.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Migration `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
 CREATE TABLE sessions (
     id          INTEGER PRIMARY KEY,
     started_at  TEXT NOT NULL,
@@ -53,7 +54,13 @@ CREATE TABLE answers (
 CREATE INDEX answers_by_question ON answers(question_id, recorded_at);
 CREATE INDEX answers_by_time ON answers(recorded_at);
 CREATE INDEX answers_by_session ON answers(session_id);
-"];
+",
+    "
+-- Other files that belong to an answer (an answer before its follow-up, the reply),
+-- as a JSON array of paths: forget deletes them with it.
+ALTER TABLE answers ADD COLUMN extra_paths TEXT;
+",
+];
 
 /// An open history database.
 #[derive(Debug)]
@@ -81,6 +88,8 @@ pub struct NewAnswer<'a> {
     pub wav: Option<&'a Path>,
     /// The JSON record beside it.
     pub json: Option<&'a Path>,
+    /// Other recordings that belong to it (deleted with it).
+    pub extra: &'a [PathBuf],
     /// The analysis, unless there was none.
     pub analysis: Option<&'a Analysis>,
 }
@@ -284,15 +293,24 @@ impl Store {
                 err: e.to_string(),
             })?;
         let metrics = a.analysis.map(Metrics::of);
+        let extra = (!a.extra.is_empty()).then(|| {
+            serde_json::Value::from(
+                a.extra
+                    .iter()
+                    .map(|p| p.to_string_lossy().into_owned())
+                    .collect::<Vec<_>>(),
+            )
+            .to_string()
+        });
         let fail = failed(self.path.clone(), "written");
         let tx = self.write("written")?;
         tx.execute(
             "INSERT INTO answers (session_id, recorded_at, question_id, question_text, status,
                  stopped, wav_path, json_path, transcript, analysis_json, duration_s, target_s,
                  answer_s, thinking_s, words, wpm, fillers, fillers_per_min, star_parts,
-                 result_quantified)
+                 result_quantified, extra_paths)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                 ?17, ?18, ?19, ?20)",
+                 ?17, ?18, ?19, ?20, ?21)",
             params![
                 a.session_id,
                 a.recorded_at,
@@ -316,6 +334,7 @@ impl Store {
                 metrics.map(|m| m.fillers_per_min),
                 metrics.map(|m| m.star_parts),
                 a.analysis.map(|x| x.star.result.quantified),
+                extra,
             ],
         )
         .map_err(&fail)?;
@@ -397,14 +416,23 @@ impl Store {
         let read = self.query_err("read");
         let mut stmt = self
             .conn
-            .prepare("SELECT wav_path FROM answers WHERE wav_path IS NOT NULL")
+            .prepare("SELECT wav_path, extra_paths FROM answers")
             .map_err(&read)?;
         let rows = stmt
-            .query_map([], |r| r.get::<_, String>(0))
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, Option<String>>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                ))
+            })
             .map_err(&read)?;
-        rows.map(|r| r.map(PathBuf::from))
-            .collect::<Result<_, _>>()
-            .map_err(read)
+        let mut paths = Vec::new();
+        for row in rows {
+            let (wav, extra) = row.map_err(&read)?;
+            paths.extend(wav.map(PathBuf::from));
+            paths.extend(extra_paths(extra.as_deref()));
+        }
+        Ok(paths)
     }
 
     /// The session recorded in `dir`, if any.
@@ -442,16 +470,24 @@ impl Store {
             Forget::Question(q) => ("question_id = ?1", Some(q.clone())),
             Forget::All => ("?1 IS NULL", None),
         };
-        let files: Vec<(Option<String>, Option<String>)> = {
+        let files: Vec<PathBuf> = {
             let mut stmt = tx
                 .prepare(&format!(
-                    "SELECT wav_path, json_path FROM answers WHERE {condition}"
+                    "SELECT wav_path, json_path, extra_paths FROM answers WHERE {condition}"
                 ))
                 .map_err(&fail)?;
             let rows = stmt
-                .query_map([&arg], |r| Ok((r.get(0)?, r.get(1)?)))
+                .query_map([&arg], |r| {
+                    let (wav, json, extra): (Option<String>, Option<String>, Option<String>) =
+                        (r.get(0)?, r.get(1)?, r.get(2)?);
+                    let mut paths: Vec<PathBuf> =
+                        wav.into_iter().chain(json).map(PathBuf::from).collect();
+                    paths.extend(extra_paths(extra.as_deref()));
+                    Ok(paths)
+                })
                 .map_err(&fail)?;
-            rows.collect::<Result<_, _>>().map_err(&fail)?
+            let nested: Vec<Vec<PathBuf>> = rows.collect::<Result<_, _>>().map_err(&fail)?;
+            nested.into_iter().flatten().collect()
         };
         let count = tx
             .execute(&format!("DELETE FROM answers WHERE {condition}"), [&arg])
@@ -477,8 +513,8 @@ impl Store {
             [],
         )
         .map_err(&fail)?;
-        for file in files.iter().flat_map(|(w, j)| [w, j]).flatten() {
-            remove_file(Path::new(file))?;
+        for file in &files {
+            remove_file(file)?;
         }
         for dir in emptied.iter().flatten() {
             remove_empty_session_dir(Path::new(dir))?;
@@ -510,6 +546,16 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     let _: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     Ok(())
+}
+
+/// The paths in an `extra_paths` column.
+fn extra_paths(column: Option<&str>) -> Vec<PathBuf> {
+    column
+        .and_then(|text| serde_json::from_str::<Vec<String>>(text).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .map(PathBuf::from)
+        .collect()
 }
 
 fn remove_file(path: &Path) -> Result<(), HistoryError> {
@@ -557,6 +603,7 @@ mod tests {
             stopped: None,
             wav: None,
             json: None,
+            extra: &[],
             analysis: None,
         }
     }
@@ -601,11 +648,36 @@ mod tests {
         assert!(matches!(
             err,
             HistoryError::Newer {
-                found: 2,
-                known: 1,
+                found: 3,
+                known: 2,
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn a_version_1_history_is_upgraded_in_place_and_keeps_its_answers() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let conn = Connection::open(dir.path().join(FILE_NAME)).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            conn.execute(
+                "INSERT INTO sessions (started_at, kind) VALUES ('2026-01-01T00:00:00Z', 'ask')",
+                [],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO answers (session_id, recorded_at, question_id, status)
+                 VALUES (1, '2026-01-01T00:00:00Z', 'q', 'interrupted')",
+                [],
+            )
+            .unwrap();
+        }
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.version().unwrap(), SCHEMA_VERSION);
+        assert_eq!(store.rows(&Filter::default()).unwrap().len(), 1);
+        assert!(store.recording_paths().unwrap().is_empty());
     }
 
     #[test]

@@ -104,6 +104,57 @@ pub fn analyze_file(
     )
 }
 
+/// Joins an answer and the reply to its follow-up into one answer: the
+/// answer up to its last word, then the reply from its first word, each with
+/// a 0.4 s margin, so the interviewer's question and the thinking pause
+/// before the reply do not count as a pause in the answer. Word times of the
+/// reply move onto the joined timeline.
+pub fn merge_turns(
+    answer: (&[f32], &Transcript),
+    reply: (&[f32], &Transcript),
+) -> (Vec<f32>, Transcript) {
+    const MARGIN_S: f64 = 0.4;
+    let rate = f64::from(audio::WHISPER_RATE);
+    let spoken = |samples: &[f32]| {
+        let spans = crate::analysis::timing::speech_spans(&vad::detect(samples));
+        (
+            spans.first().map(|s| s.start_s),
+            spans.last().map(|s| s.end_s),
+        )
+    };
+    let (_, answer_end) = spoken(answer.0);
+    let (reply_start, _) = spoken(reply.0);
+    let answer_len = answer.0.len() as f64 / rate;
+    let cut_answer = answer_end.map_or(answer_len, |e| (e + MARGIN_S).min(answer_len));
+    let cut_reply = reply_start.map_or(0.0, |s| (s - MARGIN_S).max(0.0));
+    let a = (cut_answer * rate) as usize;
+    let r = ((cut_reply * rate) as usize).min(reply.0.len());
+    let mut samples = Vec::with_capacity(a + reply.0.len() - r);
+    samples.extend_from_slice(&answer.0[..a.min(answer.0.len())]);
+    samples.extend_from_slice(&reply.0[r..]);
+    let shift = a as f64 / rate - r as f64 / rate;
+    let mut words: Vec<_> = answer
+        .1
+        .words
+        .iter()
+        .filter(|w| w.start_s < cut_answer)
+        .cloned()
+        .collect();
+    words.extend(
+        reply
+            .1
+            .words
+            .iter()
+            .filter(|w| w.end_s > cut_reply)
+            .map(|w| crate::transcribe::Word {
+                start_s: (w.start_s + shift).max(0.0),
+                end_s: w.end_s + shift,
+                ..w.clone()
+            }),
+    );
+    (samples, Transcript::from_words(words))
+}
+
 /// Keeps an analysed recording (`analyze --save`): a private copy of the file
 /// and its analysis JSON in a new session folder under `data_dir`, and a row
 /// in the history. Returns the answer id.
@@ -149,6 +200,7 @@ pub fn keep_analysis(
         stopped: None,
         wav: Some(&wav),
         json: Some(&json),
+        extra: &[],
         analysis: Some(analysis),
     })?)
 }

@@ -19,9 +19,10 @@ use tokio::sync::mpsc;
 
 use super::SessionError;
 use crate::analysis::Analysis;
+use crate::analysis::follow_up;
 use crate::audio::capture::{Recorder, Recording, Source};
 use crate::audio::{AudioError, Clip, playback};
-use crate::bank::Question;
+use crate::bank::{Kind, Question};
 use crate::history::clock::Utc;
 use crate::history::{self, NewAnswer, Store};
 use crate::report::{self, Style};
@@ -40,8 +41,9 @@ pub struct PracticeOptions {
     pub input_device: Option<String>,
     /// Output device (part of its name); default device if None.
     pub output_device: Option<String>,
-    /// Answer from this WAV, played in real time, instead of the microphone.
-    pub audio_from: Option<PathBuf>,
+    /// Answer from these WAVs, played in real time, instead of the microphone
+    /// (one per turn, in order, round again when there are more turns).
+    pub audio_from: Vec<PathBuf>,
     /// Print the question instead of speaking it.
     pub no_speak: bool,
     /// The voice.
@@ -62,6 +64,10 @@ pub struct PracticeOptions {
     pub captions: bool,
     /// What the history calls this session: `practice` or `ask`.
     pub kind: &'static str,
+    /// Ask one follow-up about the biggest gap in a behavioural answer.
+    pub follow_ups: bool,
+    /// The follow-up questions (from the bank).
+    pub follow_up_texts: crate::bank::FollowUps,
 }
 
 /// Why an answer ended.
@@ -116,6 +122,24 @@ pub struct AnswerRecord {
     /// How the report was made ready, if the answer was transcribed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub streaming: Option<StreamingStats>,
+    /// The follow-up asked and answered, whose reply is part of the analysis.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub follow_up: Option<FollowUpRecord>,
+}
+
+/// A follow-up question and the reply that completed the answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct FollowUpRecord {
+    /// The gap it aimed at (`result`, `personal_action`, …).
+    pub gap: String,
+    /// The question asked.
+    pub question: String,
+    /// The answer as first given.
+    pub answer_wav: PathBuf,
+    /// The reply.
+    pub reply_wav: PathBuf,
+    /// Why the reply ended.
+    pub stopped: StopReason,
 }
 
 /// How much of the transcription happened while the candidate spoke.
@@ -235,7 +259,7 @@ pub async fn practice(
             }
         }
     };
-    let mut keys = keyboard();
+    let keys = keyboard();
     let interrupted = Arc::new(AtomicBool::new(false));
     let interrupt_flag = interrupted.clone();
     tokio::spawn(async move {
@@ -243,8 +267,16 @@ pub async fn practice(
             interrupt_flag.store(true, Ordering::SeqCst);
         }
     });
-    let mut whisper: Option<Whisper> = None;
-    let mut whisper_task = Some(whisper_task);
+    let mut turns = Turns {
+        options: &options,
+        screen: &screen,
+        speaker,
+        keys,
+        interrupted: interrupted.clone(),
+        whisper: None,
+        whisper_task: Some(whisper_task),
+        taken: 0,
+    };
     let mut answers = Vec::new();
     let total = questions.len();
     for (index, question) in questions.iter().enumerate() {
@@ -252,18 +284,208 @@ pub async fn practice(
             break;
         }
         let number = index + 1;
-        // Open the input before the question starts, so the first word is never clipped.
-        let source = match &options.audio_from {
+        let wav = options
+            .session_dir
+            .join(format!("{number:02}-{}.wav", question.id));
+        let heading = format!(
+            "▶ question {number}/{total} [{}]: {}",
+            question.id, question.text
+        );
+        let Some(recorded) = turns.take(&heading, &question.text, wav, question).await? else {
+            break;
+        };
+        if recorded.stopped == StopReason::Interrupted {
+            let mut record = new_record(question, &recorded);
+            record.problem = Some("interrupted".into());
+            write_record(&record.wav, &record)?;
+            if let (Some(store), Some(id)) = (history.as_deref_mut(), session_id) {
+                keep(store, id, question, &record, &[])?;
+            }
+            answers.push(record);
+            break;
+        }
+        let mut record = new_record(question, &recorded);
+        let Some(turn) = turns.transcribe(recorded).await? else {
+            break;
+        };
+        let mut analysis = analyse_turn(&turn, question);
+        let mut extra: Vec<PathBuf> = Vec::new();
+        // One follow-up aimed at the biggest gap, answered as part of the same answer.
+        if options.follow_ups
+            && let Ok(first) = &analysis
+            && let Some(gap) = follow_up::gap(first, question.kind == Kind::Behavioral)
+            && !interrupted.load(Ordering::SeqCst)
+        {
+            let asked = options.follow_up_texts.text(gap).to_string();
+            let reply_wav = options
+                .session_dir
+                .join(format!("{number:02}-{}-follow-up.wav", question.id));
+            let heading = format!("↪ follow-up ({}): {asked}", gap.name());
+            let reply = turns
+                .take(&heading, &asked, reply_wav.clone(), question)
+                .await?;
+            if reply.is_some() {
+                extra.push(reply_wav.clone());
+            }
+            let reply = match reply {
+                Some(r) if r.stopped != StopReason::Interrupted => turns.transcribe(r).await?,
+                _ => None,
+            };
+            if let Some(reply) = reply {
+                let merged_wav = options
+                    .session_dir
+                    .join(format!("{number:02}-{}-with-follow-up.wav", question.id));
+                let (samples, transcript) = super::merge_turns(
+                    (&turn.samples, &turn.transcript),
+                    (&reply.samples, &reply.transcript),
+                );
+                crate::audio::wav::write_16k_mono_private(&merged_wav, &samples)?;
+                extra.push(turn.wav.clone());
+                let voice = crate::audio::vad::detect(&samples);
+                analysis = super::analyze_transcribed(
+                    &samples,
+                    &voice,
+                    &transcript,
+                    Some(question),
+                    &merged_wav.display().to_string(),
+                );
+                record.follow_up = Some(FollowUpRecord {
+                    gap: gap.name().to_string(),
+                    question: asked,
+                    answer_wav: turn.wav.clone(),
+                    reply_wav,
+                    stopped: reply.stopped,
+                });
+                record.wav = merged_wav;
+            }
+        }
+        match analysis {
+            Ok(a) => {
+                record.analysis = Some(a);
+                record.streaming = Some(StreamingStats {
+                    report_latency_s: turn.stopped_at.elapsed().as_secs_f64(),
+                    ..turn.stats
+                });
+            }
+            Err(SessionError::NoSpeech { .. }) => {
+                record.problem = Some("no speech detected".into())
+            }
+            Err(e) => return Err(e),
+        }
+        write_record(&record.wav, &record)?;
+        if let (Some(store), Some(id)) = (history.as_deref_mut(), session_id) {
+            keep(store, id, question, &record, &extra)?;
+        }
+        if options.json {
+            if let Ok(line) = serde_json::to_string(&record) {
+                outln!("{line}");
+            }
+        } else if let Some(a) = &record.analysis {
+            out!("{}", report::terminal(a, options.style));
+            outln!();
+        } else {
+            screen.line("no speech detected in this answer; check the microphone level");
+        }
+        answers.push(record);
+        if interrupted.load(Ordering::SeqCst) {
+            break;
+        }
+    }
+    let outcome = SessionOutcome {
+        dir: options.session_dir.clone(),
+        answers,
+        interrupted: interrupted.load(Ordering::SeqCst),
+    };
+    if let Ok(json) = serde_json::to_vec_pretty(&outcome) {
+        let _ = history::write_private(&options.session_dir.join("session.json"), &json);
+    }
+    Ok(outcome)
+}
+
+/// A recorded turn (an answer, or the reply to a follow-up), not yet transcribed.
+struct Recorded {
+    recording: Recording,
+    stopped: StopReason,
+    input_latency_s: f64,
+    stopped_at: Instant,
+    stream: Option<StreamingTranscriber>,
+}
+
+/// A transcribed turn.
+struct Turn {
+    wav: PathBuf,
+    samples: Vec<f32>,
+    voice: crate::audio::vad::VoiceActivity,
+    transcript: crate::transcribe::Transcript,
+    stopped: StopReason,
+    stopped_at: Instant,
+    stats: StreamingStats,
+}
+
+/// The record of an answer before its analysis is known.
+fn new_record(question: &Question, r: &Recorded) -> AnswerRecord {
+    AnswerRecord {
+        question_id: question.id.clone(),
+        wav: r.recording.wav.clone(),
+        stopped: r.stopped,
+        analysis: None,
+        problem: None,
+        overruns: r.recording.overruns,
+        input_latency_s: r.input_latency_s,
+        streaming: None,
+        follow_up: None,
+    }
+}
+
+fn analyse_turn(turn: &Turn, question: &Question) -> Result<Analysis, SessionError> {
+    super::analyze_transcribed(
+        &turn.samples,
+        &turn.voice,
+        &turn.transcript,
+        Some(question),
+        &turn.wav.display().to_string(),
+    )
+}
+
+/// Everything a turn needs: the screen, the voice, the keyboard, the engine.
+struct Turns<'a> {
+    options: &'a PracticeOptions,
+    screen: &'a Screen,
+    speaker: Option<SystemSpeaker>,
+    keys: mpsc::Receiver<()>,
+    interrupted: Arc<AtomicBool>,
+    whisper: Option<Whisper>,
+    whisper_task: Option<tokio::task::JoinHandle<Result<Whisper, crate::transcribe::ModelError>>>,
+    /// Turns taken so far (which `--audio-from` file comes next).
+    taken: usize,
+}
+
+impl Turns<'_> {
+    /// Opens the input, says `prompt` (printing `heading`), records until a
+    /// stop, and returns the recording with its streaming transcriber. None
+    /// when interrupted before the answer began.
+    async fn take(
+        &mut self,
+        heading: &str,
+        prompt: &str,
+        wav: PathBuf,
+        question: &Question,
+    ) -> Result<Option<Recorded>, SessionError> {
+        let options = self.options;
+        let screen = self.screen;
+        // Open the input before the prompt starts, so the first word is never clipped.
+        let source = match options
+            .audio_from
+            .get(self.taken % options.audio_from.len().max(1))
+        {
             Some(path) => Source::file_realtime(path)?,
             None => Source::microphone(options.input_device.as_deref())?,
         };
-        screen.line(format!(
-            "▶ question {number}/{total} [{}]: {}",
-            question.id, question.text
-        ));
+        self.taken += 1;
+        screen.line(heading);
         let recorder = Recorder::start(source)?;
-        if let Some(speaker) = &speaker {
-            let text = question.text.clone();
+        if let Some(speaker) = &self.speaker {
+            let text = prompt.to_string();
             let speaker = speaker.clone();
             let clip: Result<Clip, SpeechError> =
                 tokio::task::spawn_blocking(move || speaker.synthesize(&text))
@@ -272,7 +494,7 @@ pub async fn practice(
             match clip {
                 Ok(clip) => {
                     let device = options.output_device.clone();
-                    let cancel = interrupted.clone();
+                    let cancel = self.interrupted.clone();
                     tokio::task::spawn_blocking(move || {
                         playback::play(&clip, device.as_deref(), &cancel)
                     })
@@ -282,23 +504,20 @@ pub async fn practice(
                 Err(e) => screen.line(format!("{e}; read the question above")),
             }
         }
-        if interrupted.load(Ordering::SeqCst) {
+        if self.interrupted.load(Ordering::SeqCst) {
             let _ = recorder.finish();
-            break;
+            return Ok(None);
         }
-        let wav = options
-            .session_dir
-            .join(format!("{number:02}-{}.wav", question.id));
         // The model loaded while the question was spoken; stream this answer into it.
-        if whisper.is_none()
-            && let Some(task) = whisper_task.take()
+        if self.whisper.is_none()
+            && let Some(task) = self.whisper_task.take()
         {
-            whisper = Some(
+            self.whisper = Some(
                 task.await
                     .map_err(|e| AudioError::Device(e.to_string()))??,
             );
         }
-        let stream = match whisper.take() {
+        let stream = match self.whisper.take() {
             Some(engine) => Some(StreamingTranscriber::start(engine)?),
             None => None,
         };
@@ -306,7 +525,7 @@ pub async fn practice(
             wav.clone(),
             stream.as_ref().and_then(StreamingTranscriber::sender),
         )?;
-        while keys.try_recv().is_ok() {} // Enter pressed during the question does not count.
+        while self.keys.try_recv().is_ok() {} // Enter pressed during the question does not count.
         screen.line("● answer now — press Enter to stop");
         let target = f64::from(question.target_seconds);
         let max = options.max_s.unwrap_or(target * 1.5);
@@ -314,10 +533,10 @@ pub async fn practice(
         let stopped = loop {
             tokio::select! {
                 _ = tokio::time::sleep(Duration::from_millis(50)) => {}
-                key = keys.recv() => if key.is_some() { break StopReason::Enter; },
+                key = self.keys.recv() => if key.is_some() { break StopReason::Enter; },
             }
             let live = &recorder.live;
-            if interrupted.load(Ordering::SeqCst) {
+            if self.interrupted.load(Ordering::SeqCst) {
                 break StopReason::Interrupted;
             }
             if live.lost.load(Ordering::Relaxed) {
@@ -347,9 +566,8 @@ pub async fn practice(
         };
         let stopped_at = Instant::now();
         let input_latency_s = recorder.live.input_latency_s();
-        let recording: Recording = match recorder.finish()? {
-            Some(r) => r,
-            None => break,
+        let Some(recording) = recorder.finish()? else {
+            return Ok(None);
         };
         let seconds = recording.samples.len() as f64 / 16_000.0;
         screen.line(format!(
@@ -363,98 +581,45 @@ pub async fn practice(
                 StopReason::Interrupted => "interrupted; the recording is saved",
             }
         ));
-        if stopped == StopReason::Interrupted {
-            let record = AnswerRecord {
-                question_id: question.id.clone(),
-                wav: recording.wav.clone(),
-                stopped,
-                analysis: None,
-                problem: Some("interrupted".into()),
-                overruns: recording.overruns,
-                input_latency_s,
-                streaming: None,
-            };
-            write_record(&recording.wav, &record)?;
-            if let (Some(store), Some(id)) = (history.as_deref_mut(), session_id) {
-                keep(store, id, question, &record)?;
-            }
-            answers.push(record);
-            break;
-        }
-        let Some(stream) = stream else {
-            break;
-        };
-        let q = question.clone();
-        let samples = recording.samples.clone();
-        let voice = recording.voice.clone();
-        let label = recording.wav.display().to_string();
-        // Only the last chunk is left to transcribe; the rest was done while speaking.
-        let (engine_back, result) = tokio::task::spawn_blocking(move || match stream.finish() {
-            Ok((engine, done)) => {
-                let r = super::analyze_transcribed(
-                    &samples,
-                    &voice,
-                    &done.transcript,
-                    Some(&q),
-                    &label,
-                );
-                let stats = StreamingStats {
-                    chunks: done.chunks,
-                    after_stop_s: done.after_stop_s,
-                    report_latency_s: stopped_at.elapsed().as_secs_f64(),
-                };
-                (Some(engine), r.map(|a| (a, stats)))
-            }
-            Err(e) => (None, Err(SessionError::from(e))),
-        })
-        .await
-        .map_err(|e| AudioError::Device(e.to_string()))?;
-        whisper = engine_back;
-        let (analysis, streaming, problem) = match result {
-            Ok((a, stats)) => (Some(a), Some(stats), None),
-            Err(SessionError::NoSpeech { .. }) => {
-                (None, None, Some("no speech detected".to_string()))
-            }
-            Err(e) => return Err(e),
-        };
-        let record = AnswerRecord {
-            question_id: question.id.clone(),
-            wav: recording.wav.clone(),
+        Ok(Some(Recorded {
+            recording,
             stopped,
-            analysis,
-            problem,
-            overruns: recording.overruns,
             input_latency_s,
-            streaming,
+            stopped_at,
+            // An interrupted session ends here: its transcriber (and engine) is dropped.
+            stream: if stopped == StopReason::Interrupted {
+                None
+            } else {
+                stream
+            },
+        }))
+    }
+
+    /// Finishes the turn's transcription (only the last chunk is left; the
+    /// rest was done while the candidate spoke) and takes the engine back.
+    async fn transcribe(&mut self, recorded: Recorded) -> Result<Option<Turn>, SessionError> {
+        let Some(stream) = recorded.stream else {
+            return Ok(None);
         };
-        write_record(&recording.wav, &record)?;
-        if let (Some(store), Some(id)) = (history.as_deref_mut(), session_id) {
-            keep(store, id, question, &record)?;
-        }
-        if options.json {
-            if let Ok(line) = serde_json::to_string(&record) {
-                outln!("{line}");
-            }
-        } else if let Some(a) = &record.analysis {
-            out!("{}", report::terminal(a, options.style));
-            outln!();
-        } else {
-            screen.line("no speech detected in this answer; check the microphone level");
-        }
-        answers.push(record);
-        if interrupted.load(Ordering::SeqCst) {
-            break;
-        }
+        let (engine, done) = tokio::task::spawn_blocking(move || stream.finish())
+            .await
+            .map_err(|e| AudioError::Device(e.to_string()))??;
+        self.whisper = Some(engine);
+        let recording = recorded.recording;
+        Ok(Some(Turn {
+            wav: recording.wav,
+            samples: recording.samples,
+            voice: recording.voice,
+            transcript: done.transcript,
+            stopped: recorded.stopped,
+            stopped_at: recorded.stopped_at,
+            stats: StreamingStats {
+                chunks: done.chunks,
+                after_stop_s: done.after_stop_s,
+                report_latency_s: 0.0,
+            },
+        }))
     }
-    let outcome = SessionOutcome {
-        dir: options.session_dir.clone(),
-        answers,
-        interrupted: interrupted.load(Ordering::SeqCst),
-    };
-    if let Ok(json) = serde_json::to_vec_pretty(&outcome) {
-        let _ = history::write_private(&options.session_dir.join("session.json"), &json);
-    }
-    Ok(outcome)
 }
 
 /// Adds an answer whose files are on disk to the history.
@@ -463,6 +628,7 @@ fn keep(
     session_id: i64,
     question: &Question,
     record: &AnswerRecord,
+    extra: &[PathBuf],
 ) -> Result<(), SessionError> {
     let status = match (&record.analysis, record.stopped) {
         (Some(_), _) => "complete",
@@ -479,6 +645,7 @@ fn keep(
         stopped: Some(record.stopped.as_str()),
         wav: Some(&record.wav),
         json: Some(&json),
+        extra,
         analysis: record.analysis.as_ref(),
     })?;
     Ok(())

@@ -1,0 +1,104 @@
+//! The interviewer as a coach, live under the headless audio daemon: a
+//! follow-up question aimed at the gap in an answer, answered and merged into
+//! the same report.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+
+#[test]
+fn an_answer_without_a_result_gets_one_result_follow_up_and_the_merged_report_has_it() {
+    let pulse = Pulse::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    // Situation, Task and Action, but no Result.
+    let (answer, _) = trimmed_fixture("deploy-no-result", tmp.path());
+    // The reply to the follow-up: the Result, in numbers.
+    let speaker = rehearse::speech::SystemSpeaker::detect(Default::default()).unwrap();
+    let reply_clip = rehearse::speech::Speaker::synthesize(
+        &speaker,
+        "As a result, deploys went from twenty minutes of downtime to zero, and we released three times as often.",
+    )
+    .unwrap();
+    let reply_clip = rehearse::audio::resample::to_16k(&reply_clip).unwrap();
+    let reply = tmp.path().join("reply.wav");
+    rehearse::audio::wav::write_16k_mono(&reply, &reply_clip.samples).unwrap();
+
+    let (mut child, lines) = spawn(
+        &pulse,
+        &[
+            "--json",
+            "ask",
+            "zero-downtime-deploys",
+            "--follow-ups",
+            "--silence-stop",
+            "1.5",
+            "--audio-from",
+            answer.to_str().unwrap(),
+            "--audio-from",
+            reply.to_str().unwrap(),
+        ],
+        &data,
+    );
+    let status = wait_exit(&mut child, Duration::from_secs(180));
+    let stderr: Vec<String> = lines.try_iter().collect();
+    assert!(status.success(), "{stderr:#?}");
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(child.stdout.as_mut().unwrap(), &mut stdout).unwrap();
+    let record: serde_json::Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
+
+    // Exactly one follow-up, about the Result, spoken as the bank words it.
+    let asked: Vec<&String> = stderr
+        .iter()
+        .filter(|l| l.starts_with("↪ follow-up"))
+        .collect();
+    assert_eq!(asked.len(), 1, "{stderr:#?}");
+    assert_eq!(record["follow_up"]["gap"], "result");
+    assert_eq!(
+        record["follow_up"]["question"],
+        "What was the outcome, in numbers?"
+    );
+    // The merged report has the Result, from the reply, after the actions.
+    let star = &record["star"];
+    for part in ["situation", "task", "action", "result"] {
+        assert_eq!(star[part]["present"], true, "{part}: {star:#}");
+    }
+    assert_eq!(star["result"]["quantified"], true, "{star:#}");
+    assert!(
+        star["result"]["start_s"].as_f64().unwrap() > star["action"]["start_s"].as_f64().unwrap()
+    );
+    // No long pause where the interviewer spoke: the turns are joined at speech.
+    let longest = record["timing"]["longest_pause_s"].as_f64().unwrap();
+    assert!(longest < 2.0, "a {longest:.1} s pause at the seam");
+
+    // All three recordings are kept, and the history knows them all.
+    for key in ["answer_wav", "reply_wav"] {
+        assert!(std::path::Path::new(record["follow_up"][key].as_str().unwrap()).is_file());
+    }
+    let merged = std::path::Path::new(record["wav"].as_str().unwrap());
+    assert!(merged.is_file());
+    let history = rehearse()
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["--json", "history"])
+        .output()
+        .unwrap();
+    let history: serde_json::Value = serde_json::from_slice(&history.stdout).unwrap();
+    assert_eq!(
+        history["answers"].as_array().unwrap().len(),
+        1,
+        "no orphan taken in"
+    );
+    assert_eq!(history["answers"][0]["metrics"]["star_parts"], 4);
+    // And forget removes every one of them.
+    let forgot = rehearse()
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["forget", "--all", "--yes"])
+        .output()
+        .unwrap();
+    assert!(forgot.status.success());
+    assert!(!merged.exists());
+}
