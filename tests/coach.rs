@@ -102,3 +102,99 @@ fn an_answer_without_a_result_gets_one_result_follow_up_and_the_merged_report_ha
     assert!(forgot.status.success());
     assert!(!merged.exists());
 }
+
+#[test]
+fn a_retry_shows_the_change_from_the_last_attempt_side_by_side() {
+    use std::io::{BufRead, Write};
+    let pulse = Pulse::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    // First attempt: five fillers and no Result; second: clean, all four parts.
+    let (first, _) = trimmed_fixture("holdout-fillers", tmp.path());
+    let (second, _) = trimmed_fixture("cache-full", tmp.path());
+    let mut child = pulse
+        .command(assert_cmd::cargo::cargo_bin!("rehearse"))
+        .arg("--model")
+        .arg(tiny_en())
+        .arg("--data-dir")
+        .arg(&data)
+        .args([
+            "ask",
+            "performance-optimization",
+            "--choices",
+            "--no-speak",
+            "--silence-stop",
+            "1.5",
+            "--audio-from",
+            first.to_str().unwrap(),
+            "--audio-from",
+            second.to_str().unwrap(),
+        ])
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, lines) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    let mut stdin = child.stdin.take().unwrap();
+    wait_for(&lines, "■ stopped", Duration::from_secs(90));
+    // Typed after the stop, so it answers the choice, not "Enter to stop".
+    writeln!(stdin, "r").unwrap();
+    wait_for(&lines, "attempt 2", Duration::from_secs(60));
+    wait_for(&lines, "■ stopped", Duration::from_secs(90));
+    writeln!(stdin, "q").unwrap();
+    let status = wait_exit(&mut child, Duration::from_secs(60));
+    assert!(status.success());
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(child.stdout.as_mut().unwrap(), &mut stdout).unwrap();
+
+    let table: Vec<&str> = stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("Change from your last attempt"))
+        .take(7)
+        .collect();
+    assert!(table.len() == 7, "no side-by-side table in:\n{stdout}");
+    let row = |name: &str| -> Vec<String> {
+        let line = table
+            .iter()
+            .find(|l| l.trim_start().starts_with(name))
+            .unwrap();
+        line[name.len() + 2..]
+            .split_whitespace()
+            .map(str::to_string)
+            .collect()
+    };
+    // The table's columns are the two stored attempts' figures.
+    let history = rehearse()
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["--json", "history"])
+        .output()
+        .unwrap();
+    let history: serde_json::Value = serde_json::from_slice(&history.stdout).unwrap();
+    let answers = history["answers"].as_array().unwrap();
+    assert_eq!(answers.len(), 2, "both attempts are kept");
+    let figure = |i: usize, key: &str| answers[i]["metrics"][key].as_f64().unwrap();
+    let fillers = row("fillers/min");
+    assert_eq!(fillers[0], format!("{:.1}", figure(0, "fillers_per_min")));
+    assert_eq!(fillers[1], format!("{:.1}", figure(1, "fillers_per_min")));
+    assert!(figure(0, "fillers_per_min") > 5.0 && figure(1, "fillers_per_min") == 0.0);
+    assert_eq!(fillers[3], "✓", "fewer fillers is better: {fillers:?}");
+    let pace = row("pace (wpm)");
+    assert_eq!(pace[0], format!("{:.0}", figure(0, "wpm")));
+    assert_eq!(pace[1], format!("{:.0}", figure(1, "wpm")));
+    let star = row("STAR");
+    assert_eq!(star[0], "STA-", "{star:?}");
+    assert_eq!(star[1], "STAR");
+    assert_eq!(star[2], "+1");
+}

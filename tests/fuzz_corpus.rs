@@ -37,3 +37,32 @@ fn ggml_header_corpus() {
 fn ct2_import_corpus() {
     replay("ct2_import", rehearse::fuzzing::ct2_import);
 }
+
+/// Found by `cargo fuzz run wav`: a float WAV holding NaN samples reached
+/// rubato's FFT, which panicked ("Imaginary part of first value was
+/// non-zero"). Samples are now made finite and clamped as they are read.
+#[test]
+fn wav_float_nan_samples_panicked_the_resampler() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/regressions/wav-float-nan-samples-panicked-the-resampler.wav");
+    let clip = rehearse::audio::wav::read_mono(&path).unwrap();
+    assert!(clip.samples.iter().all(|s| s.is_finite() && s.abs() <= 1.0));
+    rehearse::audio::resample::to_16k(&clip).unwrap();
+}
+
+/// Every input that ever crashed a fuzz target, kept under fuzz/regressions.
+#[test]
+fn regressions_replay() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions");
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let bytes = std::fs::read(entry.path()).unwrap();
+        match name.split('-').next() {
+            Some("wav") => rehearse::fuzzing::wav(&bytes),
+            Some("bank") => rehearse::fuzzing::bank(&bytes),
+            Some("ggml") => rehearse::fuzzing::ggml_header(&bytes),
+            Some("ct2") => rehearse::fuzzing::ct2_import(&bytes),
+            _ => panic!("{name}: name regressions TARGET-what-happened"),
+        }
+    }
+}

@@ -58,6 +58,13 @@ pub fn read_mono_from(input: impl std::io::Read, path: &Path) -> Result<Clip, Au
     let mut frame_sum = 0f32;
     let mut in_frame = 0;
     let mut push = |v: f32| {
+        // Float files can hold NaN, infinities or values past full scale; the
+        // resampler's FFT must only ever see finite audio (fuzz/regressions/).
+        let v = if v.is_finite() {
+            v.clamp(-1.0, 1.0)
+        } else {
+            0.0
+        };
         frame_sum += v;
         in_frame += 1;
         if in_frame == channels {

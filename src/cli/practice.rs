@@ -1,5 +1,6 @@
 //! `rehearse practice`, `rehearse ask` and `rehearse devices`.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -51,6 +52,10 @@ pub struct LiveArgs {
     /// Do not show live captions of what you said (shown on a terminal by default).
     #[arg(long)]
     pub no_captions: bool,
+    /// After each report, offer retry / next / model answer outline / quit
+    /// (on by default when typing at a terminal; this turns it on for piped input).
+    #[arg(long)]
+    pub choices: bool,
 }
 
 /// Options of `rehearse practice`.
@@ -164,6 +169,7 @@ fn run_session(
         kind,
         follow_ups: follow_ups.is_some(),
         follow_up_texts: follow_ups.unwrap_or_default(),
+        choices: live.choices || (std::io::stdin().is_terminal() && !out.json),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -97,6 +97,79 @@ pub fn time_bar(a: &Analysis, style: Style) -> String {
     out
 }
 
+/// Side by side: the last attempt at a question and this one, with the
+/// change in each figure and whether it moved toward its target.
+pub fn compare(before: &Analysis, now: &Analysis, style: Style) -> String {
+    use crate::analysis::metrics::{self, Metrics, Target};
+    let (b, n) = (Metrics::of(before), Metrics::of(now));
+    let mark = |target: Target, was: f64, is: f64| {
+        let (was, is) = (target.miss(was), target.miss(is));
+        if (was - is).abs() < 1e-9 {
+            " ".to_string()
+        } else if is < was {
+            style.paint("32", "✓")
+        } else {
+            style.paint("31", "✗")
+        }
+    };
+    let letters = |a: &Analysis| -> String {
+        parts(a)
+            .iter()
+            .map(|(c, _, _, p)| if p.present { *c } else { '-' })
+            .collect()
+    };
+    let mut o = String::new();
+    let _ = writeln!(o, "{}", style.paint("1", "Change from your last attempt"));
+    let _ = writeln!(o, "                   last      now   change");
+    let row = |o: &mut String, name: &str, was: f64, is: f64, decimals: usize, target: Target| {
+        let _ = writeln!(
+            o,
+            "  {name:<14} {was:>7.decimals$} {is:>8.decimals$} {:>+8.decimals$} {}",
+            is - was,
+            mark(target, was, is)
+        );
+    };
+    row(&mut o, "pace (wpm)", b.wpm, n.wpm, 0, metrics::PACE_WPM);
+    row(
+        &mut o,
+        "fillers/min",
+        b.fillers_per_min,
+        n.fillers_per_min,
+        1,
+        metrics::FILLERS_PER_MIN,
+    );
+    let star = Target {
+        low: 4.0,
+        high: 4.0,
+    };
+    let _ = writeln!(
+        o,
+        "  {:<14} {:>7} {:>8} {:>+8} {}",
+        "STAR",
+        letters(before),
+        letters(now),
+        i32::from(n.star_parts) - i32::from(b.star_parts),
+        mark(star, f64::from(b.star_parts), f64::from(n.star_parts))
+    );
+    let length = now.question.as_ref().map_or(
+        Target {
+            low: 0.0,
+            high: f64::MAX,
+        },
+        |q| metrics::length_target(f64::from(q.target_seconds)),
+    );
+    row(&mut o, "length (s)", b.answer_s, n.answer_s, 0, length);
+    row(
+        &mut o,
+        "thinking (s)",
+        b.thinking_s,
+        n.thinking_s,
+        1,
+        metrics::THINKING_S,
+    );
+    o
+}
+
 /// The report printed after an answer.
 pub fn terminal(a: &Analysis, style: Style) -> String {
     let mut o = String::new();

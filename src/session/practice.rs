@@ -68,6 +68,8 @@ pub struct PracticeOptions {
     pub follow_ups: bool,
     /// The follow-up questions (from the bank).
     pub follow_up_texts: crate::bank::FollowUps,
+    /// After each report, offer retry / next / outline / quit on stdin.
+    pub choices: bool,
 }
 
 /// Why an answer ended.
@@ -279,116 +281,147 @@ pub async fn practice(
     };
     let mut answers = Vec::new();
     let total = questions.len();
-    for (index, question) in questions.iter().enumerate() {
-        if interrupted.load(Ordering::SeqCst) {
-            break;
-        }
-        let number = index + 1;
-        let wav = options
-            .session_dir
-            .join(format!("{number:02}-{}.wav", question.id));
-        let heading = format!(
-            "▶ question {number}/{total} [{}]: {}",
-            question.id, question.text
-        );
-        let Some(recorded) = turns.take(&heading, &question.text, wav, question).await? else {
-            break;
-        };
-        if recorded.stopped == StopReason::Interrupted {
+    'questions: for (index, question) in questions.iter().enumerate() {
+        let mut attempt = 1u32;
+        let mut previous: Option<Analysis> = None;
+        loop {
+            if interrupted.load(Ordering::SeqCst) {
+                break 'questions;
+            }
+            let number = index + 1;
+            let again = if attempt > 1 {
+                format!("-attempt{attempt}")
+            } else {
+                String::new()
+            };
+            let wav = options
+                .session_dir
+                .join(format!("{number:02}-{}{again}.wav", question.id));
+            let heading = if attempt > 1 {
+                format!(
+                    "↻ question {number}/{total}, attempt {attempt} [{}]: {}",
+                    question.id, question.text
+                )
+            } else {
+                format!(
+                    "▶ question {number}/{total} [{}]: {}",
+                    question.id, question.text
+                )
+            };
+            let Some(recorded) = turns.take(&heading, &question.text, wav, question).await? else {
+                break 'questions;
+            };
+            if recorded.stopped == StopReason::Interrupted {
+                let mut record = new_record(question, &recorded);
+                record.problem = Some("interrupted".into());
+                write_record(&record.wav, &record)?;
+                if let (Some(store), Some(id)) = (history.as_deref_mut(), session_id) {
+                    keep(store, id, question, &record, &[])?;
+                }
+                answers.push(record);
+                break 'questions;
+            }
             let mut record = new_record(question, &recorded);
-            record.problem = Some("interrupted".into());
+            let Some(turn) = turns.transcribe(recorded).await? else {
+                break 'questions;
+            };
+            let mut analysis = analyse_turn(&turn, question);
+            let mut extra: Vec<PathBuf> = Vec::new();
+            // One follow-up aimed at the biggest gap, answered as part of the same answer.
+            if options.follow_ups
+                && let Ok(first) = &analysis
+                && let Some(gap) = follow_up::gap(first, question.kind == Kind::Behavioral)
+                && !interrupted.load(Ordering::SeqCst)
+            {
+                let asked = options.follow_up_texts.text(gap).to_string();
+                let reply_wav = options
+                    .session_dir
+                    .join(format!("{number:02}-{}{again}-follow-up.wav", question.id));
+                let heading = format!("↪ follow-up ({}): {asked}", gap.name());
+                let reply = turns
+                    .take(&heading, &asked, reply_wav.clone(), question)
+                    .await?;
+                if reply.is_some() {
+                    extra.push(reply_wav.clone());
+                }
+                let reply = match reply {
+                    Some(r) if r.stopped != StopReason::Interrupted => turns.transcribe(r).await?,
+                    _ => None,
+                };
+                if let Some(reply) = reply {
+                    let merged_wav = options.session_dir.join(format!(
+                        "{number:02}-{}{again}-with-follow-up.wav",
+                        question.id
+                    ));
+                    let (samples, transcript) = super::merge_turns(
+                        (&turn.samples, &turn.transcript),
+                        (&reply.samples, &reply.transcript),
+                    );
+                    crate::audio::wav::write_16k_mono_private(&merged_wav, &samples)?;
+                    extra.push(turn.wav.clone());
+                    let voice = crate::audio::vad::detect(&samples);
+                    analysis = super::analyze_transcribed(
+                        &samples,
+                        &voice,
+                        &transcript,
+                        Some(question),
+                        &merged_wav.display().to_string(),
+                    );
+                    record.follow_up = Some(FollowUpRecord {
+                        gap: gap.name().to_string(),
+                        question: asked,
+                        answer_wav: turn.wav.clone(),
+                        reply_wav,
+                        stopped: reply.stopped,
+                    });
+                    record.wav = merged_wav;
+                }
+            }
+            match analysis {
+                Ok(a) => {
+                    record.analysis = Some(a);
+                    record.streaming = Some(StreamingStats {
+                        report_latency_s: turn.stopped_at.elapsed().as_secs_f64(),
+                        ..turn.stats
+                    });
+                }
+                Err(SessionError::NoSpeech { .. }) => {
+                    record.problem = Some("no speech detected".into())
+                }
+                Err(e) => return Err(e),
+            }
             write_record(&record.wav, &record)?;
             if let (Some(store), Some(id)) = (history.as_deref_mut(), session_id) {
-                keep(store, id, question, &record, &[])?;
+                keep(store, id, question, &record, &extra)?;
             }
+            if options.json {
+                if let Ok(line) = serde_json::to_string(&record) {
+                    outln!("{line}");
+                }
+            } else if let Some(a) = &record.analysis {
+                out!("{}", report::terminal(a, options.style));
+                if let Some(before) = &previous {
+                    out!("{}", report::compare(before, a, options.style));
+                }
+                outln!();
+            } else {
+                screen.line("no speech detected in this answer; check the microphone level");
+            }
+            let analysed = record.analysis.clone();
             answers.push(record);
-            break;
-        }
-        let mut record = new_record(question, &recorded);
-        let Some(turn) = turns.transcribe(recorded).await? else {
-            break;
-        };
-        let mut analysis = analyse_turn(&turn, question);
-        let mut extra: Vec<PathBuf> = Vec::new();
-        // One follow-up aimed at the biggest gap, answered as part of the same answer.
-        if options.follow_ups
-            && let Ok(first) = &analysis
-            && let Some(gap) = follow_up::gap(first, question.kind == Kind::Behavioral)
-            && !interrupted.load(Ordering::SeqCst)
-        {
-            let asked = options.follow_up_texts.text(gap).to_string();
-            let reply_wav = options
-                .session_dir
-                .join(format!("{number:02}-{}-follow-up.wav", question.id));
-            let heading = format!("↪ follow-up ({}): {asked}", gap.name());
-            let reply = turns
-                .take(&heading, &asked, reply_wav.clone(), question)
-                .await?;
-            if reply.is_some() {
-                extra.push(reply_wav.clone());
+            if interrupted.load(Ordering::SeqCst) || !options.choices {
+                break;
             }
-            let reply = match reply {
-                Some(r) if r.stopped != StopReason::Interrupted => turns.transcribe(r).await?,
-                _ => None,
-            };
-            if let Some(reply) = reply {
-                let merged_wav = options
-                    .session_dir
-                    .join(format!("{number:02}-{}-with-follow-up.wav", question.id));
-                let (samples, transcript) = super::merge_turns(
-                    (&turn.samples, &turn.transcript),
-                    (&reply.samples, &reply.transcript),
-                );
-                crate::audio::wav::write_16k_mono_private(&merged_wav, &samples)?;
-                extra.push(turn.wav.clone());
-                let voice = crate::audio::vad::detect(&samples);
-                analysis = super::analyze_transcribed(
-                    &samples,
-                    &voice,
-                    &transcript,
-                    Some(question),
-                    &merged_wav.display().to_string(),
-                );
-                record.follow_up = Some(FollowUpRecord {
-                    gap: gap.name().to_string(),
-                    question: asked,
-                    answer_wav: turn.wav.clone(),
-                    reply_wav,
-                    stopped: reply.stopped,
-                });
-                record.wav = merged_wav;
+            match turns.choose(question).await {
+                Choice::Retry => {
+                    if analysed.is_some() {
+                        previous = analysed;
+                    }
+                    attempt += 1;
+                }
+                Choice::Next => break,
+                Choice::Quit => break 'questions,
             }
-        }
-        match analysis {
-            Ok(a) => {
-                record.analysis = Some(a);
-                record.streaming = Some(StreamingStats {
-                    report_latency_s: turn.stopped_at.elapsed().as_secs_f64(),
-                    ..turn.stats
-                });
-            }
-            Err(SessionError::NoSpeech { .. }) => {
-                record.problem = Some("no speech detected".into())
-            }
-            Err(e) => return Err(e),
-        }
-        write_record(&record.wav, &record)?;
-        if let (Some(store), Some(id)) = (history.as_deref_mut(), session_id) {
-            keep(store, id, question, &record, &extra)?;
-        }
-        if options.json {
-            if let Ok(line) = serde_json::to_string(&record) {
-                outln!("{line}");
-            }
-        } else if let Some(a) = &record.analysis {
-            out!("{}", report::terminal(a, options.style));
-            outln!();
-        } else {
-            screen.line("no speech detected in this answer; check the microphone level");
-        }
-        answers.push(record);
-        if interrupted.load(Ordering::SeqCst) {
-            break;
         }
     }
     let outcome = SessionOutcome {
@@ -400,6 +433,21 @@ pub async fn practice(
         let _ = history::write_private(&options.session_dir.join("session.json"), &json);
     }
     Ok(outcome)
+}
+
+/// The outline of a strong answer: the bank's guidance and talking points.
+fn outline(question: &Question) -> String {
+    let mut text = String::from("A strong answer: ");
+    if let Some(g) = &question.guidance {
+        text.push_str(g.trim());
+        text.push(' ');
+    }
+    if !question.talking_points.is_empty() {
+        text.push_str("Touch on ");
+        text.push_str(&question.talking_points.join("; "));
+        text.push('.');
+    }
+    text
 }
 
 /// A recorded turn (an answer, or the reply to a follow-up), not yet transcribed.
@@ -452,7 +500,7 @@ struct Turns<'a> {
     options: &'a PracticeOptions,
     screen: &'a Screen,
     speaker: Option<SystemSpeaker>,
-    keys: mpsc::Receiver<()>,
+    keys: mpsc::Receiver<String>,
     interrupted: Arc<AtomicBool>,
     whisper: Option<Whisper>,
     whisper_task: Option<tokio::task::JoinHandle<Result<Whisper, crate::transcribe::ModelError>>>,
@@ -461,6 +509,38 @@ struct Turns<'a> {
 }
 
 impl Turns<'_> {
+    /// After a report: retry, next, hear the outline of a model answer, or quit.
+    /// The end of input means next.
+    async fn choose(&mut self, question: &Question) -> Choice {
+        loop {
+            eprint!("[r] retry  [n] next  [o] model answer outline  [q] quit › ");
+            let _ = std::io::stderr().flush();
+            let Some(line) = self.keys.recv().await else {
+                eprintln!();
+                return Choice::Next;
+            };
+            match line.chars().next().map(|c| c.to_ascii_lowercase()) {
+                Some('r') => return Choice::Retry,
+                Some('q') => return Choice::Quit,
+                Some('o') => {
+                    let outline = outline(question);
+                    self.screen.line(&outline);
+                    if let Some(speaker) = self.speaker.clone() {
+                        let device = self.options.output_device.clone();
+                        let cancel = self.interrupted.clone();
+                        let _ = tokio::task::spawn_blocking(move || {
+                            speaker
+                                .synthesize(&outline)
+                                .map(|clip| playback::play(&clip, device.as_deref(), &cancel))
+                        })
+                        .await;
+                    }
+                }
+                _ => return Choice::Next,
+            }
+        }
+    }
+
     /// Opens the input, says `prompt` (printing `heading`), records until a
     /// stop, and returns the recording with its streaming transcriber. None
     /// when interrupted before the answer began.
@@ -664,9 +744,20 @@ fn write_record(wav: &Path, record: &AnswerRecord) -> Result<(), SessionError> {
     Ok(())
 }
 
+/// What to do after a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Choice {
+    /// Answer the same question again.
+    Retry,
+    /// Go on.
+    Next,
+    /// End the session.
+    Quit,
+}
+
 /// Lines typed on stdin (Enter presses). At end of input nothing more comes,
 /// so a closed stdin never stops an answer.
-fn keyboard() -> mpsc::Receiver<()> {
+fn keyboard() -> mpsc::Receiver<String> {
     let (tx, rx) = mpsc::channel(8);
     let _ = std::thread::Builder::new()
         .name("rehearse-keys".into())
@@ -677,7 +768,7 @@ fn keyboard() -> mpsc::Receiver<()> {
                 match std::io::stdin().read_line(&mut line) {
                     Ok(0) | Err(_) => return,
                     Ok(_) => {
-                        if tx.blocking_send(()).is_err() {
+                        if tx.blocking_send(line.trim().to_string()).is_err() {
                             return;
                         }
                     }
