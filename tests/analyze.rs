@@ -360,3 +360,69 @@ fn completions_and_the_man_page_cover_every_command() {
     assert!(page.contains(".TH rehearse 1"), "{page}");
     assert!(page.contains("practice") && page.contains("history"));
 }
+
+#[test]
+fn config_shows_each_setting_and_where_it_came_from() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("config.toml");
+    std::fs::write(
+        &file,
+        "voice = \"en-gb+f2\"\nsilence_stop = 3\nthreads = 1\n",
+    )
+    .unwrap();
+    let settings = |extra: &[&str], env: Option<(&str, &str)>| -> Value {
+        let mut cmd = rehearse();
+        cmd.env("REHEARSE_CONFIG", &file)
+            .args(extra)
+            .args(["--json", "config"]);
+        if let Some((k, v)) = env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let find = |all: &Value, name: &str| -> (String, String) {
+        let row = all["settings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["setting"] == name)
+            .unwrap()
+            .clone();
+        (
+            row["value"].as_str().unwrap().to_string(),
+            row["source"].as_str().unwrap().to_string(),
+        )
+    };
+    let plain = settings(&[], None);
+    assert_eq!(plain["found"], true);
+    let (voice, from) = find(&plain, "voice");
+    assert_eq!(voice, "en-gb+f2");
+    assert!(from.starts_with("config file"), "{from}");
+    assert_eq!(find(&plain, "silence_stop").0, "3 s");
+    assert_eq!(find(&plain, "rate").1, "default");
+    let model = tiny_en();
+    let flagged = settings(&["--model", model.to_str().unwrap()], None);
+    assert_eq!(find(&flagged, "model").1, "command line (--model)");
+    let from_env = settings(&[], Some(("REHEARSE_DATA_DIR", "/tmp/elsewhere")));
+    assert_eq!(
+        find(&from_env, "data_dir"),
+        (
+            "/tmp/elsewhere".to_string(),
+            "environment ($REHEARSE_DATA_DIR)".to_string()
+        )
+    );
+    // A mistake in the file is one line with the place to fix.
+    std::fs::write(&file, "voice = \"en\"\nsilence_stopp = 3\n").unwrap();
+    let bad = rehearse()
+        .env("REHEARSE_CONFIG", &file)
+        .arg("config")
+        .output()
+        .unwrap();
+    assert_one_line_error(&bad, 2, "config.toml:2: unknown field `silence_stopp`");
+}

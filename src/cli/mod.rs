@@ -2,6 +2,7 @@
 //! the library. Output formatting for the terminal lives here too.
 
 mod analyze;
+mod config;
 mod history;
 mod model;
 mod practice;
@@ -127,17 +128,49 @@ pub enum Command {
     /// Print the manual page (roff).
     #[command(after_help = "Example:\n  rehearse man > ~/.local/share/man/man1/rehearse.1")]
     Man,
+    /// Show every setting, its value and where it came from (command line,
+    /// environment, ~/.config/rehearse/config.toml, or default).
+    #[command(
+        after_help = "The config file (TOML) may set: input_device, output_device, voice, rate, model,\ndata_dir, silence_stop, max, threads, follow_ups. $REHEARSE_CONFIG points elsewhere.\n\nExample ~/.config/rehearse/config.toml:\n  voice = \"en-gb+f2\"\n  rate = 160\n  silence_stop = 4\n  model = \"/home/me/models/ggml-base.en.bin\""
+    )]
+    Config,
     /// Import, download, list and check Whisper models.
     #[command(subcommand)]
     Model(model::ModelCommand),
 }
 
 /// Runs a parsed command line.
-pub fn run(cli: Cli) -> anyhow::Result<()> {
+pub fn run(mut cli: Cli) -> anyhow::Result<()> {
     let out = Output {
         json: cli.json,
         quiet: cli.quiet,
     };
+    let settings = config::load()?;
+    if let Command::Config = cli.command {
+        return config::run(
+            &settings,
+            cli.model.as_deref(),
+            cli.data_dir.as_deref(),
+            &out,
+        );
+    }
+    cli.model = settings.model(cli.model.as_deref());
+    cli.data_dir = settings.data_dir(cli.data_dir.as_deref());
+    match &mut cli.command {
+        Command::Practice(args) => {
+            settings.fill(&mut args.live);
+            if settings.file.follow_ups == Some(false) {
+                args.no_follow_ups = true;
+            }
+        }
+        Command::Ask {
+            live, follow_ups, ..
+        } => {
+            settings.fill(live);
+            *follow_ups |= settings.file.follow_ups == Some(true);
+        }
+        _ => {}
+    }
     match cli.command {
         Command::Model(cmd) => model::run(cmd, cli.model.as_deref(), &out),
         Command::Practice(args) => interrupted(practice::run_practice(
@@ -161,6 +194,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             &out,
         )?),
         Command::Devices => practice::run_devices(&out),
+        Command::Config => Ok(()),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             let mut script = Vec::new();

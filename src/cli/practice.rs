@@ -43,12 +43,12 @@ pub struct LiveArgs {
     /// Hard limit per answer in seconds (default 1.5 × the question's target).
     #[arg(long, value_name = "SECONDS")]
     pub max: Option<f64>,
-    /// Stop after this many seconds of silence once you have started speaking.
-    #[arg(long, default_value_t = 5.0, value_name = "SECONDS")]
-    pub silence_stop: f64,
-    /// CPU threads for whisper.
-    #[arg(long, default_value_t = 2)]
-    pub threads: usize,
+    /// Stop after this many seconds of silence once you have started speaking [default: 5].
+    #[arg(long, value_name = "SECONDS")]
+    pub silence_stop: Option<f64>,
+    /// CPU threads for whisper [default: 2].
+    #[arg(long)]
+    pub threads: Option<usize>,
     /// Do not show live captions of what you said (shown on a terminal by default).
     #[arg(long)]
     pub no_captions: bool,
@@ -150,7 +150,7 @@ fn run_session(
         .with_context(|| format!("cannot create a session folder in {}", data.display()))?;
     let options = PracticeOptions {
         model,
-        threads: live.threads,
+        threads: live.threads.unwrap_or(super::config::THREADS),
         input_device: live.input_device,
         output_device: live.output_device,
         audio_from: live.audio_from,
@@ -160,7 +160,7 @@ fn run_session(
             rate_wpm: live.rate,
         },
         max_s: live.max,
-        silence_stop_s: live.silence_stop,
+        silence_stop_s: live.silence_stop.unwrap_or(super::config::SILENCE_STOP_S),
         json: out.json,
         session_dir,
         style: style(),

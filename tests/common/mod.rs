@@ -28,7 +28,9 @@ pub fn tiny_en() -> PathBuf {
 /// The `rehearse` binary under test, with a clean environment.
 pub fn rehearse() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("rehearse").expect("binary built");
-    cmd.env_remove("REHEARSE_MODEL").env("NO_COLOR", "1");
+    cmd.env_remove("REHEARSE_MODEL")
+        .env("NO_COLOR", "1")
+        .env("REHEARSE_CONFIG", root().join("tests/no-config.toml"));
     cmd
 }
 
@@ -207,6 +209,8 @@ impl Pulse {
     /// A command with the daemon's environment.
     pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
         let mut c = std::process::Command::new(program);
+        // Tests never read the user's own config file.
+        c.env("REHEARSE_CONFIG", root().join("tests/no-config.toml"));
         c.envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         c
     }
@@ -287,6 +291,7 @@ pub fn spawn(
         .arg(data)
         .args(args)
         .env_remove("REHEARSE_MODEL")
+        .env("REHEARSE_CONFIG", root().join("tests/no-config.toml"))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
