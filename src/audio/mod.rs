@@ -9,6 +9,63 @@ pub mod wav;
 
 use std::path::PathBuf;
 
+/// Whether a device name looks like a laptop's or desktop's own speaker or
+/// microphone rather than a headset.
+pub fn looks_built_in(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    let headset = [
+        "headset",
+        "headphone",
+        "usb",
+        "bluetooth",
+        "airpods",
+        "bt ",
+        "earbud",
+    ];
+    let built_in = [
+        "built-in",
+        "builtin",
+        "internal",
+        "analog stereo",
+        "hda intel",
+        "pch",
+        "speaker",
+        "macbook",
+    ];
+    !headset.iter().any(|h| n.contains(h)) && built_in.iter().any(|b| n.contains(b))
+}
+
+/// The headset hint: when the default output and input both look built in,
+/// the spoken question reaches the microphone. Returns the two names then.
+pub fn built_in_pair(output: Option<&str>, input: Option<&str>) -> Option<(String, String)> {
+    use cpal::traits::HostTrait;
+    without_stderr(|| {
+        let host = cpal::default_host();
+        let pick = |wanted: Option<&str>,
+                    devices: Option<Vec<cpal::Device>>,
+                    default: Option<cpal::Device>| {
+            match wanted {
+                Some(w) => devices?
+                    .into_iter()
+                    .map(|d| capture::device_name(&d))
+                    .find(|n| n.to_lowercase().contains(&w.to_lowercase())),
+                None => default.map(|d| capture::device_name(&d)),
+            }
+        };
+        let out = pick(
+            output,
+            host.output_devices().ok().map(Iterator::collect),
+            host.default_output_device(),
+        )?;
+        let inp = pick(
+            input,
+            host.input_devices().ok().map(Iterator::collect),
+            host.default_input_device(),
+        )?;
+        (looks_built_in(&out) && looks_built_in(&inp)).then_some((out, inp))
+    })
+}
+
 /// Runs `f` with the process's stderr pointed at /dev/null. ALSA's plugins
 /// (JACK, OSS) print to stderr while cpal probes devices; the user should see
 /// our one-line messages, not theirs.
@@ -115,5 +172,19 @@ impl Clip {
     /// Length in seconds.
     pub fn duration_s(&self) -> f64 {
         self.samples.len() as f64 / f64::from(self.rate.max(1))
+    }
+}
+
+#[cfg(test)]
+mod headset_tests {
+    use super::looks_built_in;
+
+    #[test]
+    fn built_in_devices_are_told_from_headsets() {
+        assert!(looks_built_in("Built-in Audio Analog Stereo"));
+        assert!(looks_built_in("MacBook Pro Speakers"));
+        assert!(looks_built_in("HDA Intel PCH, ALC3246 Analog"));
+        assert!(!looks_built_in("Jabra Evolve2 65 USB Headset"));
+        assert!(!looks_built_in("WH-1000XM4 Bluetooth headphones"));
     }
 }

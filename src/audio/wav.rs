@@ -24,6 +24,10 @@ pub fn read_mono(path: &Path) -> Result<Clip, AudioError> {
     read_mono_from(std::io::BufReader::new(file), path)
 }
 
+/// Sample rates accepted. A header claiming gigahertz would make the
+/// resampler allocate for it (found by fuzzing: fuzz/regressions/).
+pub const SAMPLE_RATES: std::ops::RangeInclusive<u32> = 1_000..=384_000;
+
 /// Most sample frames accepted (an hour at 48 kHz), so that neither a long
 /// file nor a header claiming an absurd rate can exhaust memory.
 pub const MAX_FRAMES: u64 = 60 * 60 * 48_000;
@@ -37,6 +41,15 @@ pub fn read_mono_from(input: impl std::io::Read, path: &Path) -> Result<Clip, Au
     };
     let mut reader = hound::WavReader::new(input).map_err(unreadable)?;
     let spec = reader.spec();
+    if !SAMPLE_RATES.contains(&spec.sample_rate) {
+        return Err(AudioError::Unreadable {
+            path: path.to_path_buf(),
+            reason: format!(
+                "a sample rate of {} Hz is not audio rehearse can read (1–384 kHz)",
+                spec.sample_rate
+            ),
+        });
+    }
     let channels = usize::from(spec.channels.max(1));
     let frames = u64::from(reader.duration());
     if frames == 0 {

@@ -144,6 +144,17 @@ fn run_session(
     let model = catalog::resolve(model)?;
     // Fail before the first question is spoken, not after it: the full load happens in the background.
     rehearse::transcribe::ggml::inspect(&model).map_err(|e| e.in_file(&model))?;
+    if live.audio_from.is_empty()
+        && !live.no_speak
+        && let Some((speaker, mic)) = rehearse::audio::built_in_pair(
+            live.output_device.as_deref(),
+            live.input_device.as_deref(),
+        )
+    {
+        out.note(format!(
+            "tip: \"{speaker}\" and \"{mic}\" look built in, so the spoken question can leak into your answer's recording; a headset keeps it out"
+        ));
+    }
     let data = super::data_dir(data_dir)?;
     let mut store = super::open_history(&data, out)?;
     let session_dir = rehearse::history::new_session_dir(&data, &Utc::now().compact())
