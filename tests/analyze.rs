@@ -426,3 +426,42 @@ fn config_shows_each_setting_and_where_it_came_from() {
         .unwrap();
     assert_one_line_error(&bad, 2, "config.toml:2: unknown field `silence_stopp`");
 }
+
+#[test]
+fn verbose_logs_to_a_private_file_without_the_transcript() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let wav = root().join("tests/fixtures/tests-short.wav");
+    let out = rehearse()
+        .arg("--model")
+        .arg(tiny_en())
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["--verbose", "--json", "analyze"])
+        .arg(&wav)
+        .arg("--save")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let analysis: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let log_path = data.join("logs/rehearse.log");
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(log.contains("model loaded"), "{log}");
+    let mode = std::fs::metadata(&log_path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    // What was said stays out of the log.
+    let said = analysis["transcript"]["text"].as_str().unwrap();
+    for word in said.split_whitespace().filter(|w| w.len() > 6) {
+        assert!(!log.contains(word), "{word:?} is in the log");
+    }
+    // And forget --all takes the log with everything else.
+    let forgot = rehearse()
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["forget", "--all", "--yes"])
+        .output()
+        .unwrap();
+    assert!(forgot.status.success());
+    assert!(!data.join("logs").exists());
+}

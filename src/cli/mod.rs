@@ -42,8 +42,12 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub json: bool,
     /// Print only results and errors.
-    #[arg(long, short, global = true)]
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
+    /// Write a detailed log of what happens (devices, chunks, timings, stops)
+    /// to DATA/logs/rehearse.log. Transcripts are never logged.
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -156,6 +160,11 @@ pub fn run(mut cli: Cli) -> anyhow::Result<()> {
     }
     cli.model = settings.model(cli.model.as_deref());
     cli.data_dir = settings.data_dir(cli.data_dir.as_deref());
+    if cli.verbose {
+        let log = start_log(&data_dir(cli.data_dir.as_deref())?)?;
+        out.note(format!("logging to {}", log.display()));
+        tracing::info!(version = env!("CARGO_PKG_VERSION"), command = ?cli.command, "start");
+    }
     match &mut cli.command {
         Command::Practice(args) => {
             settings.fill(&mut args.live);
@@ -249,6 +258,29 @@ pub struct Interrupted;
 
 fn interrupted(was: bool) -> anyhow::Result<()> {
     if was { Err(Interrupted.into()) } else { Ok(()) }
+}
+
+/// Sends tracing events at debug level and above to `DATA/logs/rehearse.log`
+/// (appended; the folder 0700, the file 0600).
+fn start_log(data: &std::path::Path) -> anyhow::Result<PathBuf> {
+    let dir = data.join("logs");
+    rehearse::history::private_dir(&dir)
+        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+    let path = dir.join("rehearse.log");
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options
+        .open(&path)
+        .map_err(|e| anyhow::anyhow!("cannot open the log {}: {e}", path.display()))?;
+    tracing_subscriber::fmt()
+        .with_writer(std::sync::Mutex::new(file))
+        .with_ansi(false)
+        .with_max_level(tracing::Level::DEBUG)
+        .with_thread_names(true)
+        .init();
+    Ok(path)
 }
 
 /// `--data-dir`, else `$REHEARSE_DATA_DIR`, else the platform's data folder.

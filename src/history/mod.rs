@@ -122,8 +122,8 @@ pub fn new_session_dir(data_dir: &Path, stamp: &str) -> std::io::Result<PathBuf>
 }
 
 /// Removes everything `rehearse` keeps about the user in `data_dir`: every
-/// session folder (recordings, reports) and the history database with its
-/// journal files. Downloaded models stay.
+/// session folder (recordings, reports), the `--verbose` logs and the history
+/// database with its journal files. Downloaded models stay.
 pub fn forget_everything(data_dir: &Path) -> Result<(), HistoryError> {
     let gone = |path: &Path, r: std::io::Result<()>| match r {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(HistoryError::Delete {
@@ -132,8 +132,10 @@ pub fn forget_everything(data_dir: &Path) -> Result<(), HistoryError> {
         }),
         _ => Ok(()),
     };
-    let sessions = data_dir.join("sessions");
-    gone(&sessions, std::fs::remove_dir_all(&sessions))?;
+    for dir in ["sessions", "logs"] {
+        let dir = data_dir.join(dir);
+        gone(&dir, std::fs::remove_dir_all(&dir))?;
+    }
     for suffix in ["", "-wal", "-shm", "-journal"] {
         let file = data_dir.join(format!("{}{suffix}", store::FILE_NAME));
         gone(&file, std::fs::remove_file(&file))?;

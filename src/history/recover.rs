@@ -206,6 +206,7 @@ pub fn recover(store: &mut Store, data_dir: &Path) -> Result<Vec<Recovered>, His
                 extra: &[],
                 analysis: analysis.as_ref(),
             })?;
+            tracing::info!(wav = %wav.display(), seconds, id, "recovered an answer a killed run left");
             found.push(Recovered {
                 id,
                 wav,

@@ -256,6 +256,7 @@ impl Store {
         let found: i64 = tx
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(&fail)?;
+        tracing::info!(from = found, to = SCHEMA_VERSION, "migrating the history");
         for (from, sql) in MIGRATIONS.iter().enumerate().skip(found.max(0) as usize) {
             tx.execute_batch(sql).map_err(&fail)?;
             tx.pragma_update(None, "user_version", from as i64 + 1)

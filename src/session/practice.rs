@@ -338,6 +338,7 @@ pub async fn practice(
                     .session_dir
                     .join(format!("{number:02}-{}{again}-follow-up.wav", question.id));
                 let heading = format!("↪ follow-up ({}): {asked}", gap.name());
+                tracing::info!(question = %question.id, gap = gap.name(), "asking a follow-up");
                 let reply = turns
                     .take(&heading, &asked, reply_wav.clone(), question)
                     .await?;
@@ -394,6 +395,15 @@ pub async fn practice(
             if let (Some(store), Some(id)) = (history.as_deref_mut(), session_id) {
                 keep(store, id, question, &record, &extra)?;
             }
+            tracing::info!(
+                question = %question.id,
+                attempt,
+                analysed = record.analysis.is_some(),
+                report_latency_s = record.streaming.map(|s| s.report_latency_s),
+                after_stop_s = record.streaming.map(|s| s.after_stop_s),
+                chunks = record.streaming.map(|s| s.chunks),
+                "answer kept"
+            );
             if options.json {
                 if let Ok(line) = serde_json::to_string(&record) {
                     outln!("{line}");
@@ -650,6 +660,14 @@ impl Turns<'_> {
             return Ok(None);
         };
         let seconds = recording.samples.len() as f64 / 16_000.0;
+        tracing::info!(
+            wav = %recording.wav.display(),
+            seconds,
+            stopped = stopped.as_str(),
+            overruns = recording.overruns,
+            input_latency_s,
+            "turn recorded"
+        );
         screen.line(format!(
             "■ stopped ({}) after {seconds:.1} s",
             match stopped {

@@ -283,6 +283,8 @@ impl StreamingTranscriber {
                         let Some(chunk) = queue.pop_front() else {
                             break;
                         };
+                        let began = std::time::Instant::now();
+                        let (kind, audio_s) = (chunk.kind, chunk.samples.len() as f64 / 16_000.0);
                         let mut t = match chunk.kind {
                             ChunkKind::Guess => {
                                 // Anything newer makes this guess moot.
@@ -295,7 +297,17 @@ impl StreamingTranscriber {
                                         &cancel,
                                     )?
                                 {
+                                    tracing::debug!(
+                                        audio_s,
+                                        took_s = began.elapsed().as_secs_f64(),
+                                        "guess of the last chunk done"
+                                    );
                                     guessed = Some((chunk, t));
+                                } else {
+                                    tracing::debug!(
+                                        audio_s,
+                                        "guess skipped or cancelled by newer audio"
+                                    );
                                 }
                                 continue;
                             }
@@ -338,6 +350,13 @@ impl StreamingTranscriber {
                                 )?
                             }
                         };
+                        tracing::debug!(
+                            ?kind,
+                            audio_s,
+                            took_s = began.elapsed().as_secs_f64(),
+                            words = t.words.len(),
+                            "chunk transcribed"
+                        );
                         let _ = caption_tx.send(t.text.clone());
                         previous = std::mem::take(&mut t.text);
                         words.extend(t.words);

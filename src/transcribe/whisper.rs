@@ -55,7 +55,9 @@ static QUIET: Once = Once::new();
 impl Whisper {
     /// Checks the file's structure, then loads it into whisper.cpp.
     pub fn load(path: &Path, options: WhisperOptions) -> Result<Whisper, ModelError> {
+        let began = std::time::Instant::now();
         ggml::inspect(path).map_err(|e| e.in_file(path))?;
+        tracing::debug!(model = %path.display(), threads = options.threads, "loading the model");
         // With no log backend feature, the hooks drop whisper.cpp's and ggml's logging.
         QUIET.call_once(whisper_rs::install_logging_hooks);
         let mut params = WhisperContextParameters::default();
@@ -63,6 +65,7 @@ impl Whisper {
         let ctx = WhisperContext::new_with_params(path, params).map_err(|_| ModelError::Load {
             path: path.to_path_buf(),
         })?;
+        tracing::debug!(took_s = began.elapsed().as_secs_f64(), "model loaded");
         Ok(Whisper {
             ctx,
             path: path.to_path_buf(),
