@@ -216,6 +216,7 @@ pub async fn practice(
     options: PracticeOptions,
     mut history: Option<&mut Store>,
 ) -> Result<SessionOutcome, SessionError> {
+    super::limit_malloc_arenas();
     let screen = Screen {
         tty: std::io::stderr().is_terminal(),
         quiet: options.quiet,
@@ -419,6 +420,7 @@ pub async fn practice(
             }
             let analysed = record.analysis.clone();
             answers.push(record);
+            super::return_freed_memory();
             if interrupted.load(Ordering::SeqCst) || !options.choices {
                 break;
             }
