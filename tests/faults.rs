@@ -67,7 +67,7 @@ fn sigkill_at_random_points_loses_nothing_and_the_next_start_recovers_it() {
     let pulse = Pulse::start();
     let tmp = tempfile::tempdir().unwrap();
     let mut random = rng();
-    let (answer_wav, answer) = trimmed_fixture("migration-long", tmp.path());
+    let (answer_wav, _) = trimmed_fixture("migration-long", tmp.path());
     let data = tmp.path().join("data");
 
     // 1. While the question is being spoken: nothing was said, nothing to keep.
@@ -84,6 +84,15 @@ fn sigkill_at_random_points_loses_nothing_and_the_next_start_recovers_it() {
     // worker is in a valid WAV, and the next start records it as interrupted.
     let (mut child, lines) = spawn(&pulse, &["ask", "complex-project", "--no-speak"], &data);
     wait_for(&lines, "answer now", Duration::from_secs(60));
+    // What reached the microphone, recorded beside rehearse from the same source:
+    // on a loaded machine the daemon can drop or pad audio, for both alike.
+    let heard_path = tmp.path().join("heard.wav");
+    let mut heard = pulse
+        .command("parecord")
+        .args(["-d", "micfeed.monitor", "--file-format=wav"])
+        .arg(&heard_path)
+        .spawn()
+        .unwrap();
     let mut feed = pulse
         .command("paplay")
         .args(["-d", "micfeed"])
@@ -97,6 +106,8 @@ fn sigkill_at_random_points_loses_nothing_and_the_next_start_recovers_it() {
     let _ = child.wait();
     let _ = feed.kill();
     let _ = feed.wait();
+    kill(&heard, "-INT");
+    let _ = heard.wait();
     let (h, stderr) = history(&data);
     assert!(
         stderr.contains("recovered answer 1"),
@@ -109,7 +120,17 @@ fn sigkill_at_random_points_loses_nothing_and_the_next_start_recovers_it() {
     let shown: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
     let recorded = wav::read_16k_mono(Path::new(shown["wav"].as_str().unwrap()))
         .expect("the recovered WAV is valid");
-    let (lag, correlation) = align(&recorded.samples, &answer);
+    let reference = wav::read_16k_mono(&heard_path).unwrap();
+    // The answer's speech as the microphone heard it, from its first voiced moment.
+    let speech_at =
+        rehearse::analysis::timing::speech_spans(&rehearse::audio::vad::detect(&reference.samples))
+            .first()
+            .map_or(0, |s| (s.start_s * 16_000.0) as usize);
+    let said = &reference.samples[speech_at..];
+    let (lag, correlation) = align(
+        &recorded.samples,
+        &said[..said.len().min(recorded.samples.len())],
+    );
     let kept = (recorded.samples.len() - lag) as f64 / 16_000.0;
     eprintln!(
         "killed {spoken:.2} s into the answer; {kept:.2} s kept; correlation {correlation:.4}"
