@@ -367,7 +367,7 @@ fn config_shows_each_setting_and_where_it_came_from() {
     let file = tmp.path().join("config.toml");
     std::fs::write(
         &file,
-        "voice = \"en-gb+f2\"\nsilence_stop = 3\nthreads = 1\n",
+        "voice = \"en-gb+f2\"\nsilence_stop = 3\nthreads = 1\ntarget_seconds = 90\n",
     )
     .unwrap();
     let settings = |extra: &[&str], env: Option<(&str, &str)>| -> Value {
@@ -406,6 +406,7 @@ fn config_shows_each_setting_and_where_it_came_from() {
     assert!(from.starts_with("config file"), "{from}");
     assert_eq!(find(&plain, "silence_stop").0, "3 s");
     assert_eq!(find(&plain, "rate").1, "default");
+    assert_eq!(find(&plain, "target_seconds").0, "90 s");
     let model = tiny_en();
     let flagged = settings(&["--model", model.to_str().unwrap()], None);
     assert_eq!(find(&flagged, "model").1, "command line (--model)");

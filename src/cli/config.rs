@@ -36,6 +36,8 @@ pub struct ConfigFile {
     pub threads: Option<usize>,
     /// Ask follow-up questions in `practice`.
     pub follow_ups: Option<bool>,
+    /// Target answer length in seconds for every question (the bank's otherwise).
+    pub target_seconds: Option<u32>,
 }
 
 /// The loaded file.
@@ -114,6 +116,7 @@ impl Config {
         live.max = live.max.or(f.max);
         live.silence_stop = live.silence_stop.or(f.silence_stop);
         live.threads = live.threads.or(f.threads);
+        live.target = live.target.or(f.target_seconds);
     }
 
     /// The model: `--model`, else `$REHEARSE_MODEL` (the catalog reads it),
@@ -253,6 +256,12 @@ pub fn run(
         f.follow_ups.map(|b| b.to_string()),
         file_source.clone(),
         "true (practice), false (ask)",
+    );
+    add(
+        "target_seconds",
+        f.target_seconds.map(|t| format!("{t} s")),
+        file_source.clone(),
+        "each question's own (the bank's)",
     );
     if out.json {
         outln!(

@@ -135,7 +135,7 @@ pub enum Command {
     /// Show every setting, its value and where it came from (command line,
     /// environment, ~/.config/rehearse/config.toml, or default).
     #[command(
-        after_help = "The config file (TOML) may set: input_device, output_device, voice, rate, model,\ndata_dir, silence_stop, max, threads, follow_ups. $REHEARSE_CONFIG points elsewhere.\n\nExample ~/.config/rehearse/config.toml:\n  voice = \"en-gb+f2\"\n  rate = 160\n  silence_stop = 4\n  model = \"/home/me/models/ggml-base.en.bin\""
+        after_help = "The config file (TOML) may set: input_device, output_device, voice, rate, model,\ndata_dir, silence_stop, max, threads, follow_ups, target_seconds. $REHEARSE_CONFIG points elsewhere.\n\nExample ~/.config/rehearse/config.toml:\n  voice = \"en-gb+f2\"\n  rate = 160\n  silence_stop = 4\n  model = \"/home/me/models/ggml-base.en.bin\""
     )]
     Config,
     /// Import, download, list and check Whisper models.

@@ -40,6 +40,9 @@ pub struct LiveArgs {
     /// Speaking rate of the questions, words per minute.
     #[arg(long)]
     pub rate: Option<u32>,
+    /// Target answer length in seconds for every question (default: each question's own).
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(1..=1800))]
+    pub target: Option<u32>,
     /// Hard limit per answer in seconds (default 1.5 × the question's target).
     #[arg(long, value_name = "SECONDS")]
     pub max: Option<f64>,
@@ -134,13 +137,18 @@ pub fn run_ask(
 /// Returns whether the session was interrupted.
 fn run_session(
     kind: &'static str,
-    questions: Vec<Question>,
+    mut questions: Vec<Question>,
     follow_ups: Option<rehearse::bank::FollowUps>,
     live: LiveArgs,
     model: Option<&Path>,
     data_dir: Option<&Path>,
     out: &Output,
 ) -> anyhow::Result<bool> {
+    if let Some(target) = live.target {
+        for q in &mut questions {
+            q.target_seconds = target;
+        }
+    }
     let model = catalog::resolve(model)?;
     // Fail before the first question is spoken, not after it: the full load happens in the background.
     rehearse::transcribe::ggml::inspect(&model).map_err(|e| e.in_file(&model))?;
