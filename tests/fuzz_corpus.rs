@@ -66,3 +66,16 @@ fn regressions_replay() {
         }
     }
 }
+
+/// Found by `cargo fuzz run wav`: a header claiming a 4.29 GHz sample rate
+/// made the resampler allocate gigabytes for a one-sample file. Rates outside
+/// 1–384 kHz are now refused as unreadable.
+#[test]
+fn wav_4_ghz_sample_rate_exhausted_memory_in_the_resampler() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/regressions/wav-4-ghz-sample-rate-exhausted-memory-in-the-resampler.wav");
+    let err = rehearse::audio::wav::read_mono(&path)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("4294967295 Hz"), "{err}");
+}
