@@ -93,12 +93,7 @@ fn sigkill_at_random_points_loses_nothing_and_the_next_start_recovers_it() {
         .arg(&heard_path)
         .spawn()
         .unwrap();
-    let mut feed = pulse
-        .command("paplay")
-        .args(["-d", "micfeed"])
-        .arg(&answer_wav)
-        .spawn()
-        .unwrap();
+    let mut feed = pulse.speak_into_mic(&answer_wav);
     let fed_at = Instant::now();
     std::thread::sleep(Duration::from_secs_f64(2.0 + random() * 6.0));
     kill(&child, "-KILL");
@@ -185,12 +180,7 @@ fn sigint_at_a_random_moment_saves_and_records_the_answer() {
     let data = tmp.path().join("data");
     let (mut child, lines) = spawn(&pulse, &["ask", "complex-project", "--no-speak"], &data);
     wait_for(&lines, "answer now", Duration::from_secs(60));
-    let mut feed = pulse
-        .command("paplay")
-        .args(["-d", "micfeed"])
-        .arg(&answer_wav)
-        .spawn()
-        .unwrap();
+    let mut feed = pulse.speak_into_mic(&answer_wav);
     std::thread::sleep(Duration::from_secs_f64(0.5 + random() * 5.0));
     kill(&child, "-INT");
     let status = wait_exit(&mut child, Duration::from_secs(30));
@@ -432,12 +422,7 @@ fn the_audio_daemon_dying_mid_answer_keeps_and_analyses_what_was_said() {
         &data,
     );
     wait_for(&lines, "answer now", Duration::from_secs(60));
-    let mut feed = pulse
-        .command("paplay")
-        .args(["-d", "micfeed"])
-        .arg(&answer_wav)
-        .spawn()
-        .unwrap();
+    let mut feed = pulse.speak_into_mic(&answer_wav);
     std::thread::sleep(Duration::from_secs(6));
     pulse.kill_daemon();
     let status = wait_exit(&mut child, Duration::from_secs(60));

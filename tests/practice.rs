@@ -167,12 +167,7 @@ fn sigint_mid_answer_leaves_a_valid_wav_and_exits_130() {
     let data = tmp.path().join("data");
     let (mut child, lines) = spawn(&pulse, &["ask", "complex-project", "--no-speak"], &data);
     wait_for(&lines, "answer now", Duration::from_secs(60));
-    let mut feed = pulse
-        .command("paplay")
-        .args(["-d", "micfeed"])
-        .arg(&answer_wav)
-        .spawn()
-        .unwrap();
+    let mut feed = pulse.speak_into_mic(&answer_wav);
     std::thread::sleep(Duration::from_secs(4));
     let _ = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])

@@ -196,6 +196,15 @@ impl Pulse {
         Pulse { dir, env }
     }
 
+    /// Plays `wav` into the virtual microphone, as the candidate speaking.
+    pub fn speak_into_mic(&self, wav: &Path) -> Child {
+        self.command("paplay")
+            .args(["-d", "micfeed"])
+            .arg(wav)
+            .spawn()
+            .unwrap()
+    }
+
     /// Kills the daemon outright (SIGKILL), as a crash would.
     pub fn kill_daemon(&self) {
         let pid = std::fs::read_to_string(self.dir.path().join("run/pid")).unwrap();
