@@ -84,15 +84,8 @@ fn sigkill_at_random_points_loses_nothing_and_the_next_start_recovers_it() {
     // worker is in a valid WAV, and the next start records it as interrupted.
     let (mut child, lines) = spawn(&pulse, &["ask", "complex-project", "--no-speak"], &data);
     wait_for(&lines, "answer now", Duration::from_secs(60));
-    // What reached the microphone, recorded beside rehearse from the same source:
-    // on a loaded machine the daemon can drop or pad audio, for both alike.
-    let heard_path = tmp.path().join("heard.wav");
-    let mut heard = pulse
-        .command("parecord")
-        .args(["-d", "micfeed.monitor", "--file-format=wav"])
-        .arg(&heard_path)
-        .spawn()
-        .unwrap();
+    let heard_path = tmp.path().join("heard.raw");
+    let mut heard = pulse.record_what_the_mic_hears(&heard_path);
     let mut feed = pulse.speak_into_mic(&answer_wav);
     let fed_at = Instant::now();
     std::thread::sleep(Duration::from_secs_f64(2.0 + random() * 6.0));
@@ -115,18 +108,7 @@ fn sigkill_at_random_points_loses_nothing_and_the_next_start_recovers_it() {
     let shown: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
     let recorded = wav::read_16k_mono(Path::new(shown["wav"].as_str().unwrap()))
         .expect("the recovered WAV is valid");
-    let reference = wav::read_16k_mono(&heard_path).unwrap();
-    // The answer's speech as the microphone heard it, from its first voiced moment.
-    let speech_at =
-        rehearse::analysis::timing::speech_spans(&rehearse::audio::vad::detect(&reference.samples))
-            .first()
-            .map_or(0, |s| (s.start_s * 16_000.0) as usize);
-    let said = &reference.samples[speech_at..];
-    let (lag, correlation) = align(
-        &recorded.samples,
-        &said[..said.len().min(recorded.samples.len())],
-    );
-    let kept = (recorded.samples.len() - lag) as f64 / 16_000.0;
+    let (kept, correlation) = kept_speech(&recorded.samples, &read_heard(&heard_path));
     eprintln!(
         "killed {spoken:.2} s into the answer; {kept:.2} s kept; correlation {correlation:.4}"
     );
@@ -414,7 +396,7 @@ fn walk_wavs(dir: &Path) -> Vec<PathBuf> {
 fn the_audio_daemon_dying_mid_answer_keeps_and_analyses_what_was_said() {
     let pulse = Pulse::start();
     let tmp = tempfile::tempdir().unwrap();
-    let (answer_wav, answer) = trimmed_fixture("migration-long", tmp.path());
+    let (answer_wav, _) = trimmed_fixture("migration-long", tmp.path());
     let data = tmp.path().join("data");
     let (mut child, lines) = spawn(
         &pulse,
@@ -422,11 +404,14 @@ fn the_audio_daemon_dying_mid_answer_keeps_and_analyses_what_was_said() {
         &data,
     );
     wait_for(&lines, "answer now", Duration::from_secs(60));
+    let heard_path = tmp.path().join("heard.raw");
+    let mut heard = pulse.record_what_the_mic_hears(&heard_path);
     let mut feed = pulse.speak_into_mic(&answer_wav);
     std::thread::sleep(Duration::from_secs(6));
     pulse.kill_daemon();
     let status = wait_exit(&mut child, Duration::from_secs(60));
     let _ = feed.wait();
+    let _ = heard.wait();
     let stderr: Vec<String> = lines.try_iter().collect();
     assert!(status.success(), "{status:?} {stderr:#?}");
     assert!(
@@ -444,8 +429,17 @@ fn the_audio_daemon_dying_mid_answer_keeps_and_analyses_what_was_said() {
     let words = shown["analysis"]["timing"]["words"].as_u64().unwrap();
     assert!(words >= 8, "only {words} words analysed");
     let recorded = wav::read_16k_mono(Path::new(shown["wav"].as_str().unwrap())).unwrap();
-    let (_, correlation) = align(&recorded.samples, &answer[..16_000 * 4]);
-    assert!(correlation >= 0.99, "{correlation:.4}");
+    let (kept, correlation) = kept_speech(&recorded.samples, &read_heard(&heard_path));
+    eprintln!("{kept:.2} s of speech kept; correlation {correlation:.4}");
+    assert!(kept >= 2.0, "only {kept:.2} s of speech kept");
+    let record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(shown["json"].as_str().unwrap()).unwrap())
+            .unwrap();
+    assert_eq!(record["overruns"], 0);
+    assert!(
+        correlation >= 0.99,
+        "the kept audio is what was said: {correlation:.4}"
+    );
 }
 
 #[test]

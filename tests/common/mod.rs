@@ -205,6 +205,24 @@ impl Pulse {
             .unwrap()
     }
 
+    /// Records what reaches the virtual microphone (raw 16 kHz mono s16le, the
+    /// sink's own format, so nothing is resampled) until the child is stopped
+    /// or the daemon dies. Read it with [`read_heard`].
+    pub fn record_what_the_mic_hears(&self, raw: &Path) -> Child {
+        self.command("parecord")
+            .args([
+                "-d",
+                "micfeed.monitor",
+                "--raw",
+                "--format=s16le",
+                "--rate=16000",
+                "--channels=1",
+            ])
+            .stdout(std::fs::File::create(raw).unwrap())
+            .spawn()
+            .unwrap()
+    }
+
     /// Kills the daemon outright (SIGKILL), as a crash would.
     pub fn kill_daemon(&self) {
         let pid = std::fs::read_to_string(self.dir.path().join("run/pid")).unwrap();
@@ -248,6 +266,29 @@ pub fn trimmed_fixture(name: &str, dir: &Path) -> (PathBuf, Vec<f32>) {
     let path = dir.join(format!("{name}-answer.wav"));
     rehearse::audio::wav::write_16k_mono(&path, &samples).unwrap();
     (path, samples)
+}
+
+/// The samples of a [`Pulse::record_what_the_mic_hears`] recording.
+pub fn read_heard(raw: &Path) -> Vec<f32> {
+    std::fs::read(raw)
+        .unwrap()
+        .chunks_exact(2)
+        .map(|b| f32::from(i16::from_le_bytes([b[0], b[1]])) / 32_768.0)
+        .collect()
+}
+
+/// How a recording made by rehearse matches what the microphone heard, from
+/// the first voiced moment on: (seconds of that speech kept, correlation).
+/// On a loaded machine the daemon can drop or pad audio; comparing with what
+/// it delivered, rather than with the file played, leaves only our own losses.
+pub fn kept_speech(recorded: &[f32], heard: &[f32]) -> (f64, f64) {
+    let speech_at = rehearse::analysis::timing::speech_spans(&rehearse::audio::vad::detect(heard))
+        .first()
+        .map_or(0, |s| (s.start_s * 16_000.0) as usize);
+    let said = &heard[speech_at.min(heard.len())..];
+    let (lag, correlation) = align(recorded, &said[..said.len().min(recorded.len())]);
+    let kept = recorded.len().saturating_sub(lag) as f64 / 16_000.0;
+    (kept, correlation)
 }
 
 /// Where `needle` best aligns inside `haystack` (coarse envelope, then fine),
