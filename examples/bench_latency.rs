@@ -11,9 +11,9 @@
 //!
 //! Batch transcribes the whole answer after the stop, then analyses.
 //! Streaming replays the answer through the same voice detector and
-//! [`Chunker`] the capture worker uses; the last 12 s before the stop are fed
-//! in real time (10 ms blocks), so guesses and chunks race the clock as they
-//! do live. What is timed is from the stop to the finished analysis.
+//! [`Chunker`] the capture worker uses; the last 30 s before the stop (more
+//! than the longest chunk) are fed in real time (10 ms blocks), so guesses
+//! and chunks race the clock as they do live. What is timed is from the stop to the finished analysis.
 
 use std::time::Instant;
 
@@ -35,6 +35,15 @@ fn main() -> anyhow::Result<()> {
         });
     let threads = args.next().and_then(|t| t.parse().ok()).unwrap_or(2);
     let fit = args.next().as_deref() == Some("--fit");
+    if std::env::var_os("BENCH_TRACE").is_some() {
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_writer(std::io::stderr)
+            .init();
+    }
+    let only: Option<f64> = std::env::var("BENCH_ONLY")
+        .ok()
+        .and_then(|s| s.parse().ok());
     println!(
         "model {}, {threads} threads, greedy, encoder context {}",
         model.display(),
@@ -57,6 +66,9 @@ fn main() -> anyhow::Result<()> {
         },
     )?;
     for seconds in [30.0, 120.0, 180.0] {
+        if only.is_some_and(|o| o != seconds) {
+            continue;
+        }
         let full = spoken(seconds)?;
         for stop in [Stop::TimeLimit, Stop::Enter, Stop::Silence] {
             let samples = recorded(&full, stop);

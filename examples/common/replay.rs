@@ -15,7 +15,7 @@ use rehearse::transcribe::stream::{Chunk, ChunkKind, Chunker, Step, StreamingTra
 
 pub const RATE: usize = 16_000;
 /// How much of the end of each answer is fed at the speed of speech.
-const REALTIME_TAIL_S: f64 = 12.0;
+const REALTIME_TAIL_S: f64 = 30.0;
 
 #[derive(Clone, Copy)]
 pub enum Stop {
@@ -102,13 +102,15 @@ pub fn stream(whisper: Whisper, samples: &[f32]) -> anyhow::Result<Streamed> {
         let heard = at + block.len();
         match chunker.step(&vad.activity.voiced, heard) {
             Some(step @ Step::Commit(..)) => {
+                tracing::debug!(?step, realtime = clock.is_some(), "replay: commit");
                 stream.push(step.chunk(samples));
                 chunks += 1;
                 if clock.is_none() {
                     pending += 1;
                 }
             }
-            Some(step @ Step::Guess(..)) if clock.is_some() => {
+            Some(step @ (Step::Guess(..) | Step::Settled(..))) if clock.is_some() => {
+                tracing::debug!(?step, "replay: guess");
                 stream.push(step.chunk(samples));
                 guesses += 1;
             }
@@ -116,6 +118,7 @@ pub fn stream(whisper: Whisper, samples: &[f32]) -> anyhow::Result<Streamed> {
         }
     }
     let t = Instant::now();
+    tracing::debug!(samples = samples.len(), "replay: stop");
     if let Some(span) = chunker.last(&vad.activity.voiced, samples.len()) {
         stream.push(Chunk::of(samples, span, ChunkKind::Last));
         chunks += 1;

@@ -6,10 +6,12 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
 
-use super::{ModelError, Transcript, Whisper};
+use whisper_rs::WhisperState;
+
+use super::{ModelError, Transcript, Whisper, Word};
 use crate::audio::vad::FRAME_S;
 
 /// Shortest chunk worth sending. Measured on the fixtures (EVALUATION.md):
@@ -23,6 +25,16 @@ pub const MAX_CHUNK_S: f64 = 25.0;
 const MIN_REST: usize = 4_800;
 /// A silence this long is a place to cut.
 pub const CUT_PAUSE_S: f64 = 0.3;
+/// A silence this long is a place to guess that the answer has ended.
+pub const GUESS_PAUSE_S: f64 = 0.2;
+/// After a silence this long the answer has probably ended: the guess is
+/// made again in one pass. Later than an Enter pressed right after the last
+/// word, since whisper's encoder cannot be stopped half-way.
+pub const SETTLED_PAUSE_S: f64 = 1.5;
+/// A guess covers at least this much new audio (3 s): fewer, longer pieces
+/// are transcribed more accurately, and what is left after the last guess
+/// is at most this plus the time since the last pause.
+const MIN_PIECE: usize = 96_000;
 
 /// Decides where to cut the answer, from the voice detector's frames.
 #[derive(Debug, Clone, Default)]
@@ -33,6 +45,8 @@ pub struct Chunker {
     max_s: f64,
     /// (chunk start, end of speech) of the last guess, so each pause is guessed once.
     guessed: Option<(usize, usize)>,
+    /// The same for the last [`Step::Settled`].
+    settled: Option<(usize, usize)>,
 }
 
 /// What to do after the newest voice frame.
@@ -44,6 +58,9 @@ pub enum Step {
     /// last chunk. Transcribing it while idle means an answer that does end
     /// here, or soon after, costs little more.
     Guess(usize, usize),
+    /// The speaker has been silent for [`SETTLED_PAUSE_S`]: the answer has
+    /// probably ended, and the last chunk is worth transcribing in one pass.
+    Settled(usize, usize),
 }
 
 impl Step {
@@ -52,6 +69,7 @@ impl Step {
         match self {
             Step::Commit(from, to) => Chunk::of(answer, (from, to), ChunkKind::Commit),
             Step::Guess(from, to) => Chunk::of(answer, (from, to), ChunkKind::Guess),
+            Step::Settled(from, to) => Chunk::of(answer, (from, to), ChunkKind::Settled),
         }
     }
 }
@@ -69,6 +87,7 @@ impl Chunker {
             min_s,
             max_s,
             guessed: None,
+            settled: None,
         }
     }
 
@@ -93,9 +112,11 @@ impl Chunker {
         let at = if resumed_after >= pause_frames && pause_start >= first_open {
             // Cut in the middle of the pause that just ended.
             Some(pause_start + resumed_after / 2)
-        } else if length_s >= self.max_s {
+        } else if length_s >= self.max_s && voiced.last() == Some(&true) {
             // Force a cut at the longest silence past the minimum length
-            // (never the silence before the first word), else here.
+            // (never the silence before the first word), else here. Not
+            // during a pause: the chunk's speech is not growing then, and the
+            // pause may be the end of the answer, which a guess covers.
             let from = ((self.start as f64 / rate + self.min_s) / FRAME_S) as usize;
             let quiet =
                 longest_gap(&voiced[from.min(voiced.len())..]).map(|(s, e)| from + (s + e) / 2);
@@ -115,19 +136,24 @@ impl Chunker {
     }
 
     /// A cut if one is due, else, once the speaker has paused for
-    /// [`CUT_PAUSE_S`], a guess at the last chunk (once per pause).
+    /// [`GUESS_PAUSE_S`], a guess at the last chunk, and once they have
+    /// paused for [`SETTLED_PAUSE_S`], [`Step::Settled`] (each once per pause).
     pub fn step(&mut self, voiced: &[bool], samples: usize) -> Option<Step> {
         if let Some((from, to)) = self.cut(voiced, samples) {
             return Some(Step::Commit(from, to));
         }
-        let pause_frames = (CUT_PAUSE_S / FRAME_S).ceil() as usize;
+        let frames = |s: f64| (s / FRAME_S).ceil() as usize;
         let trailing = voiced.iter().rev().take_while(|v| !**v).count();
         let (from, to) = self.last(voiced, samples)?;
-        let key = (from, voiced.len() - trailing);
-        if trailing < pause_frames || self.guessed == Some(key) {
+        let key = Some((from, voiced.len() - trailing));
+        if trailing >= frames(SETTLED_PAUSE_S) && self.settled != key {
+            self.settled = key;
+            return Some(Step::Settled(from, to));
+        }
+        if trailing < frames(GUESS_PAUSE_S) || self.guessed == key {
             return None;
         }
-        self.guessed = Some(key);
+        self.guessed = key;
         Some(Step::Guess(from, to))
     }
 
@@ -178,6 +204,9 @@ pub enum ChunkKind {
     /// nothing newer waits; its words are kept only if the last chunk starts
     /// where it starts.
     Guess,
+    /// The last chunk if the answer has ended ([`Step::Settled`]): a guess
+    /// made in one pass, replacing one pieced together at pauses.
+    Settled,
     /// The last chunk of the answer. If a finished guess covers its start,
     /// only the rest after the guess is transcribed.
     Last,
@@ -205,22 +234,38 @@ impl Chunk {
     }
 }
 
-/// Hands chunks to a [`StreamingTranscriber`]. A new chunk or guess cancels
-/// a guess in progress, which it makes moot; the last chunk does not, since
-/// the guess running then is the likeliest to cover it.
+/// Hands chunks to a [`StreamingTranscriber`]. A committed chunk cancels a
+/// guess in progress, which it makes moot; a newer guess does not (it will
+/// extend this one), nor does the last chunk, which this guess likely
+/// covers. Any chunk cancels a refinement (see [`StreamingTranscriber`]).
 #[derive(Debug, Clone)]
 pub struct ChunkSender {
     tx: Sender<Chunk>,
-    newer: Arc<AtomicBool>,
+    flags: Arc<Flags>,
+}
+
+/// Set by the sender, read by whisper's abort callback.
+#[derive(Debug, Default)]
+struct Flags {
+    /// A chunk was committed: a guess in progress is moot.
+    committed: Arc<AtomicBool>,
+    /// Any chunk arrived: a refinement in progress must make way.
+    any: Arc<AtomicBool>,
+    /// The answer was abandoned (interrupted): stop as soon as possible.
+    abandoned: AtomicBool,
 }
 
 impl ChunkSender {
     /// Queues a chunk; does nothing if the transcriber has stopped.
     pub fn send(&self, chunk: Chunk) {
-        if chunk.kind != ChunkKind::Last {
-            self.newer.store(true, Ordering::Release);
-        }
+        let commit = chunk.kind == ChunkKind::Commit;
+        // Sent before the flags are set: the worker clears a flag, then looks
+        // for chunks, so it either finds this one or sees the flag.
         let _ = self.tx.send(chunk);
+        if commit {
+            self.flags.committed.store(true, Ordering::Release);
+        }
+        self.flags.any.store(true, Ordering::Release);
     }
 }
 
@@ -236,12 +281,278 @@ pub struct Finished {
     pub after_stop_s: f64,
 }
 
-type Worker = JoinHandle<(Whisper, Result<Finished, ModelError>)>;
+/// The open chunk as it would be transcribed if the answer ended now.
+struct OpenGuess {
+    /// The samples covered, from the open chunk's start.
+    chunk: Chunk,
+    transcript: Transcript,
+    /// Transcribed in one pass, not joined from pieces cut at pauses.
+    whole: bool,
+}
+
+impl OpenGuess {
+    /// Whether this guess covers the start of `chunk` (the same open chunk, grown).
+    fn covers_start_of(&self, chunk: &Chunk) -> bool {
+        self.chunk.offset_s == chunk.offset_s && self.chunk.samples.len() <= chunk.samples.len()
+    }
+
+    fn end_s(&self) -> f64 {
+        self.chunk.offset_s + self.chunk.samples.len() as f64 / 16_000.0
+    }
+}
+
+/// The transcriber's side of a stream: one whisper state for the answer.
+struct Worker {
+    whisper: Whisper,
+    state: WhisperState,
+    words: Vec<Word>,
+    chunks: usize,
+    after_stop: usize,
+    /// The last kept chunk's text: the next chunk's prompt.
+    previous: String,
+    guessed: Option<OpenGuess>,
+    flags: Arc<Flags>,
+    captions: Sender<String>,
+}
+
+impl Worker {
+    fn new(
+        whisper: Whisper,
+        state: WhisperState,
+        flags: Arc<Flags>,
+        captions: Sender<String>,
+    ) -> Worker {
+        Worker {
+            whisper,
+            state,
+            words: Vec::new(),
+            chunks: 0,
+            after_stop: 0,
+            previous: String::new(),
+            guessed: None,
+            flags,
+            captions,
+        }
+    }
+
+    /// Transcribes chunks until the sender is dropped.
+    fn drain(&mut self, rx: &Receiver<Chunk>) -> Result<(), ModelError> {
+        let mut queue = VecDeque::new();
+        loop {
+            while queue.is_empty() {
+                if self.flags.abandoned.load(Ordering::Acquire) {
+                    return Ok(());
+                }
+                // A timeout, not a plain wait: an abandoned stream may still
+                // have senders (the capture worker's) that are not yet dropped.
+                match rx.recv_timeout(std::time::Duration::from_millis(50)) {
+                    Ok(chunk) => queue.push_back(chunk),
+                    Err(RecvTimeoutError::Timeout) => {}
+                    Err(RecvTimeoutError::Disconnected) => return Ok(()),
+                }
+            }
+            if self.flags.abandoned.load(Ordering::Acquire) {
+                return Ok(());
+            }
+            // Cleared before looking, so a chunk sent after the look still
+            // cancels the guess or refinement about to start.
+            self.flags.committed.store(false, Ordering::Release);
+            self.flags.any.store(false, Ordering::Release);
+            queue.extend(rx.try_iter());
+            let Some(chunk) = queue.pop_front() else {
+                return Ok(());
+            };
+            match chunk.kind {
+                // A newer guess or chunk makes this guess moot.
+                ChunkKind::Guess if !queue.is_empty() => {
+                    tracing::debug!("guess skipped: newer audio waits");
+                }
+                ChunkKind::Guess => self.guess(chunk)?,
+                ChunkKind::Settled if !queue.is_empty() => {
+                    tracing::debug!("refinement skipped: newer audio waits");
+                }
+                ChunkKind::Settled => self.refine(chunk)?,
+                ChunkKind::Last => self.last(chunk)?,
+                ChunkKind::Commit => self.commit(chunk)?,
+            }
+        }
+    }
+
+    /// Transcribes one piece of audio. `fit` fits whisper's encoder context
+    /// to the piece's length: a 3 s piece then costs a tenth of a 30 s
+    /// encoder pass, at some cost in accuracy (EVALUATION.md), so only what
+    /// is left to do after the answer ends is transcribed that way.
+    fn piece(
+        &mut self,
+        samples: &[f32],
+        offset_s: f64,
+        prompt: &str,
+        fit: bool,
+        cancel: Option<&Arc<AtomicBool>>,
+    ) -> Result<Option<Transcript>, ModelError> {
+        let began = std::time::Instant::now();
+        let fitted = fit && !self.whisper.fit_audio_ctx(true);
+        let result = match cancel {
+            Some(flag) => {
+                self.whisper
+                    .transcribe_unless(&mut self.state, samples, offset_s, prompt, flag)
+            }
+            None => self
+                .whisper
+                .transcribe_with(&mut self.state, samples, offset_s, prompt)
+                .map(Some),
+        };
+        if fitted {
+            self.whisper.fit_audio_ctx(false);
+        }
+        tracing::debug!(
+            audio_s = samples.len() as f64 / 16_000.0,
+            took_s = began.elapsed().as_secs_f64(),
+            fit,
+            done = matches!(result, Ok(Some(_))),
+            "piece transcribed"
+        );
+        result
+    }
+
+    /// A finished chunk: its words are kept.
+    fn commit(&mut self, chunk: Chunk) -> Result<(), ModelError> {
+        self.guessed = None;
+        let prompt = std::mem::take(&mut self.previous);
+        let t = self.piece(&chunk.samples, chunk.offset_s, &prompt, false, None)?;
+        self.keep(t.unwrap_or_default());
+        Ok(())
+    }
+
+    /// A guess at the last chunk. A finished guess of the same open chunk is
+    /// extended by only what was said since, so the newest guess is ready
+    /// within a fraction of a second of each pause. Less than [`MIN_PIECE`]
+    /// of new audio waits for the next pause (or the last chunk).
+    fn guess(&mut self, chunk: Chunk) -> Result<(), ModelError> {
+        let newer = Arc::clone(&self.flags.committed);
+        match self.guessed.take() {
+            Some(g) if g.covers_start_of(&chunk) => {
+                let rest = &chunk.samples[g.chunk.samples.len()..];
+                if rest.len() < MIN_PIECE {
+                    self.guessed = Some(g);
+                    return Ok(());
+                }
+                let more = self.piece(rest, g.end_s(), &g.transcript.text, false, Some(&newer))?;
+                self.guessed = Some(match more {
+                    Some(more) => OpenGuess {
+                        chunk,
+                        transcript: join(g.transcript, more),
+                        whole: false,
+                    },
+                    None => g,
+                });
+            }
+            earlier if chunk.samples.len() < MIN_PIECE => self.guessed = earlier,
+            earlier => {
+                let prompt = self.previous.clone();
+                match self.piece(&chunk.samples, chunk.offset_s, &prompt, false, Some(&newer))? {
+                    Some(transcript) => {
+                        self.guessed = Some(OpenGuess {
+                            chunk,
+                            transcript,
+                            whole: true,
+                        });
+                    }
+                    None => self.guessed = earlier,
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The answer has probably ended: the open chunk is transcribed in one
+    /// pass, more accurate than a guess pieced together at pauses. Any chunk
+    /// cancels it (at the end of whisper's encoder pass, the first point
+    /// whisper.cpp checks).
+    fn refine(&mut self, chunk: Chunk) -> Result<(), ModelError> {
+        if self
+            .guessed
+            .as_ref()
+            .is_some_and(|g| g.whole && g.chunk.samples.len() == chunk.samples.len())
+        {
+            return Ok(());
+        }
+        let any = Arc::clone(&self.flags.any);
+        let prompt = self.previous.clone();
+        if let Some(transcript) =
+            self.piece(&chunk.samples, chunk.offset_s, &prompt, false, Some(&any))?
+        {
+            self.guessed = Some(OpenGuess {
+                chunk,
+                transcript,
+                whole: true,
+            });
+        }
+        Ok(())
+    }
+
+    /// The last chunk: the guess that covers its start, plus whatever was
+    /// said after that guess; else the whole chunk.
+    fn last(&mut self, chunk: Chunk) -> Result<(), ModelError> {
+        let t = match self.guessed.take() {
+            Some(g) if g.covers_start_of(&chunk) => {
+                let rest = &chunk.samples[g.chunk.samples.len()..];
+                // Whisper makes up words in a sliver of audio.
+                if rest.len() < MIN_REST {
+                    g.transcript
+                } else {
+                    self.after_stop = rest.len();
+                    let more = self.piece(rest, g.end_s(), &g.transcript.text, true, None)?;
+                    join(g.transcript, more.unwrap_or_default())
+                }
+            }
+            _ => {
+                self.after_stop = chunk.samples.len();
+                let prompt = self.previous.clone();
+                self.piece(&chunk.samples, chunk.offset_s, &prompt, true, None)?
+                    .unwrap_or_default()
+            }
+        };
+        self.keep(t);
+        Ok(())
+    }
+
+    fn keep(&mut self, mut t: Transcript) {
+        let _ = self.captions.send(t.text.clone());
+        self.previous = std::mem::take(&mut t.text);
+        self.words.extend(t.words);
+        self.chunks += 1;
+    }
+
+    fn finished(self) -> (Whisper, Finished) {
+        let finished = Finished {
+            transcript: Transcript::from_words(self.words),
+            chunks: self.chunks,
+            after_stop_s: self.after_stop as f64 / 16_000.0,
+        };
+        (self.whisper, finished)
+    }
+}
+
+fn join(first: Transcript, then: Transcript) -> Transcript {
+    let mut words = first.words;
+    words.extend(then.words);
+    Transcript::from_words(words)
+}
+
+type Thread = JoinHandle<(Whisper, Result<Finished, ModelError>)>;
 
 /// Transcribes chunks as they come, on a worker thread.
+///
+/// Guesses at the last chunk come at pauses. The first is of the whole open
+/// chunk; later ones only extend it by the audio since, so the newest guess
+/// is ready soon after the candidate stops, however they stop. After a long
+/// pause the guess is made again in one pass ([`Step::Settled`]), which an
+/// answer that ends in silence gets in time.
 pub struct StreamingTranscriber {
     chunks: Option<ChunkSender>,
-    thread: Option<Worker>,
+    flags: Arc<Flags>,
+    thread: Option<Thread>,
     /// Text of each finished chunk, for live captions.
     pub captions: Receiver<String>,
 }
@@ -254,125 +565,34 @@ impl std::fmt::Debug for StreamingTranscriber {
 
 impl StreamingTranscriber {
     /// Starts the worker with a loaded model.
-    pub fn start(mut whisper: Whisper) -> Result<StreamingTranscriber, ModelError> {
+    pub fn start(whisper: Whisper) -> Result<StreamingTranscriber, ModelError> {
         let (tx, rx) = mpsc::channel::<Chunk>();
-        let newer = Arc::new(AtomicBool::new(false));
-        let cancel = Arc::clone(&newer);
+        let flags = Arc::new(Flags::default());
         let (caption_tx, captions) = mpsc::channel();
+        let worker_flags = Arc::clone(&flags);
         let thread = std::thread::Builder::new()
             .name("rehearse-transcribe".into())
             .spawn(move || {
-                let result = (|| {
-                    let mut state = whisper.new_state()?;
-                    let mut words = Vec::new();
-                    let (mut chunks, mut after_stop) = (0, 0);
-                    let mut previous = String::new();
-                    let mut queue = VecDeque::new();
-                    let mut guessed: Option<(Chunk, Transcript)> = None;
-                    loop {
-                        if queue.is_empty() {
-                            match rx.recv() {
-                                Ok(chunk) => queue.push_back(chunk),
-                                Err(_) => break,
-                            }
-                        }
-                        // Cleared before looking, so a chunk sent after the look
-                        // still cancels the guess about to start.
-                        cancel.store(false, Ordering::Release);
-                        queue.extend(rx.try_iter());
-                        let Some(chunk) = queue.pop_front() else {
-                            break;
-                        };
-                        let began = std::time::Instant::now();
-                        let (kind, audio_s) = (chunk.kind, chunk.samples.len() as f64 / 16_000.0);
-                        let mut t = match chunk.kind {
-                            ChunkKind::Guess => {
-                                // Anything newer makes this guess moot.
-                                if queue.is_empty()
-                                    && let Some(t) = whisper.transcribe_unless(
-                                        &mut state,
-                                        &chunk.samples,
-                                        chunk.offset_s,
-                                        &previous,
-                                        &cancel,
-                                    )?
-                                {
-                                    tracing::debug!(
-                                        audio_s,
-                                        took_s = began.elapsed().as_secs_f64(),
-                                        "guess of the last chunk done"
-                                    );
-                                    guessed = Some((chunk, t));
-                                } else {
-                                    tracing::debug!(
-                                        audio_s,
-                                        "guess skipped or cancelled by newer audio"
-                                    );
-                                }
-                                continue;
-                            }
-                            ChunkKind::Last => match guessed.take() {
-                                Some((g, t))
-                                    if g.offset_s == chunk.offset_s
-                                        && g.samples.len() <= chunk.samples.len() =>
-                                {
-                                    let rest = &chunk.samples[g.samples.len()..];
-                                    let rest_at = g.offset_s + g.samples.len() as f64 / 16_000.0;
-                                    // Whisper makes up words in a sliver of audio.
-                                    if rest.len() < MIN_REST {
-                                        t
-                                    } else {
-                                        after_stop = rest.len();
-                                        let more = whisper
-                                            .transcribe_with(&mut state, rest, rest_at, &t.text)?;
-                                        let mut joined = t.words;
-                                        joined.extend(more.words);
-                                        Transcript::from_words(joined)
-                                    }
-                                }
-                                _ => {
-                                    after_stop = chunk.samples.len();
-                                    whisper.transcribe_with(
-                                        &mut state,
-                                        &chunk.samples,
-                                        chunk.offset_s,
-                                        &previous,
-                                    )?
-                                }
-                            },
-                            ChunkKind::Commit => {
-                                guessed = None;
-                                whisper.transcribe_with(
-                                    &mut state,
-                                    &chunk.samples,
-                                    chunk.offset_s,
-                                    &previous,
-                                )?
-                            }
-                        };
-                        tracing::debug!(
-                            ?kind,
-                            audio_s,
-                            took_s = began.elapsed().as_secs_f64(),
-                            words = t.words.len(),
-                            "chunk transcribed"
-                        );
-                        let _ = caption_tx.send(t.text.clone());
-                        previous = std::mem::take(&mut t.text);
-                        words.extend(t.words);
-                        chunks += 1;
+                let state = match whisper.new_state() {
+                    Ok(state) => state,
+                    Err(e) => return (whisper, Err(e)),
+                };
+                let mut worker = Worker::new(whisper, state, worker_flags, caption_tx);
+                match worker.drain(&rx) {
+                    Ok(()) => {
+                        let (whisper, finished) = worker.finished();
+                        (whisper, Ok(finished))
                     }
-                    Ok(Finished {
-                        transcript: Transcript::from_words(words),
-                        chunks,
-                        after_stop_s: after_stop as f64 / 16_000.0,
-                    })
-                })();
-                (whisper, result)
+                    Err(e) => (worker.whisper, Err(e)),
+                }
             })
             .map_err(|e| ModelError::Transcribe(e.to_string()))?;
         Ok(StreamingTranscriber {
-            chunks: Some(ChunkSender { tx, newer }),
+            chunks: Some(ChunkSender {
+                tx,
+                flags: Arc::clone(&flags),
+            }),
+            flags,
             thread: Some(thread),
             captions,
         })
@@ -404,45 +624,54 @@ impl StreamingTranscriber {
     }
 }
 
-/// Transcribes `samples` in chunks, as the live session would, but all at
-/// once: for tests and benchmarks of the chunked path.
+/// Dropped without [`StreamingTranscriber::finish`] (an interrupted answer,
+/// an error): the worker is stopped and joined, so whisper never runs while
+/// the process exits (its static destructors would run under it: seen as a
+/// crash on Ctrl-C). Waits at most for the encoder pass in progress.
+impl Drop for StreamingTranscriber {
+    fn drop(&mut self) {
+        let Some(thread) = self.thread.take() else {
+            return;
+        };
+        self.flags.abandoned.store(true, Ordering::Release);
+        self.flags.committed.store(true, Ordering::Release);
+        self.flags.any.store(true, Ordering::Release);
+        drop(self.chunks.take());
+        let _ = thread.join();
+    }
+}
+
+/// Transcribes `samples` in chunks, as the live session would, but in one
+/// go on this thread: for tests and benchmarks of the chunked path. Every
+/// guess finishes and no refinement ([`Step::Settled`]) runs, so the last
+/// chunk is transcribed in pieces cut at pauses: the least accurate way a
+/// live answer can end.
 pub fn transcribe_chunked(
     whisper: Whisper,
     samples: &[f32],
     voiced: &[bool],
     mut chunker: Chunker,
 ) -> Result<(Whisper, Transcript), ModelError> {
-    let stream = StreamingTranscriber::start(whisper)?;
+    let (captions, _) = mpsc::channel();
+    let state = whisper.new_state()?;
+    let mut worker = Worker::new(whisper, state, Arc::default(), captions);
     let frame = (FRAME_S * 16_000.0) as usize;
-    let mut guess = None;
-    for n in 1..=voiced.len() {
-        match chunker.step(&voiced[..n], (n * frame).min(samples.len())) {
-            Some(Step::Commit(from, to)) => {
-                stream.push(Chunk::of(samples, (from, to), ChunkKind::Commit));
-                guess = None;
+    let mut run = || -> Result<(), ModelError> {
+        for n in 1..=voiced.len() {
+            match chunker.step(&voiced[..n], (n * frame).min(samples.len())) {
+                Some(step @ Step::Commit(..)) => worker.commit(step.chunk(samples))?,
+                Some(step @ Step::Guess(..)) => worker.guess(step.chunk(samples))?,
+                // The worst case: the answer ends before any refinement.
+                Some(Step::Settled(..)) | None => {}
             }
-            Some(Step::Guess(from, to)) => guess = Some((from, to)),
-            None => {}
         }
-    }
-    if let Some((from, to)) = chunker.last(voiced, samples.len()) {
-        // The worst case live: the last guess finished, but not a guess of
-        // the whole last chunk, so the rest after it is transcribed apart.
-        match guess {
-            // (Pushed as two chunks: what the worker does with a guess and a
-            // last chunk, without racing it.)
-            Some((g_from, g_to)) if g_from == from && g_to < to => {
-                if to - g_to < MIN_REST {
-                    stream.push(Chunk::of(samples, (from, g_to), ChunkKind::Last));
-                } else {
-                    stream.push(Chunk::of(samples, (from, g_to), ChunkKind::Commit));
-                    stream.push(Chunk::of(samples, (g_to, to), ChunkKind::Last));
-                }
-            }
-            _ => stream.push(Chunk::of(samples, (from, to), ChunkKind::Last)),
+        if let Some(span) = chunker.last(voiced, samples.len()) {
+            worker.last(Chunk::of(samples, span, ChunkKind::Last))?;
         }
-    }
-    let (whisper, finished) = stream.finish()?;
+        Ok(())
+    };
+    run()?;
+    let (whisper, finished) = worker.finished();
     Ok((whisper, finished.transcript))
 }
 
@@ -469,15 +698,46 @@ mod tests {
     #[test]
     fn a_pause_gives_one_guess_of_the_last_chunk() {
         let mut c = Chunker::with_bounds(5.0, 25.0);
-        // 1 s of speech, then silence: one guess once the pause reaches 0.3 s.
+        // 1 s of speech, then silence: one guess once the pause reaches 0.2 s.
         let v = frames(&format!("{}{}", "#".repeat(63), ".".repeat(40)));
         let mut steps = Vec::new();
         for n in 1..=v.len() {
             steps.extend(c.step(&v[..n], n * 256));
         }
-        let at = (63 + 19) * 256;
+        let at = (63 + 13) * 256;
         assert_eq!(steps, vec![Step::Guess(0, at)]);
         assert_eq!(c.last(&v, v.len() * 256), Some((0, 63 * 256 + 8_000)));
+    }
+
+    #[test]
+    fn the_longest_chunk_is_not_forced_to_a_cut_during_the_final_pause() {
+        // Regression: a chunk reaching 25 s in the silence after the last word
+        // was cut there, so the guess covering the end was thrown away and the
+        // report after Enter waited for two transcriptions.
+        let mut c = Chunker::with_bounds(5.0, 25.0);
+        let v = frames(&format!("{}{}", "#".repeat(1550), ".".repeat(100)));
+        for n in 1..=v.len() {
+            assert_eq!(c.cut(&v[..n], n * 256), None, "cut at frame {n}");
+        }
+        // Speech resuming after a long pause is cut at that pause as usual.
+        let mut resumed = v.clone();
+        resumed.push(true);
+        assert_eq!(
+            c.cut(&resumed, resumed.len() * 256),
+            Some((0, (1550 + 50) * 256))
+        );
+    }
+
+    #[test]
+    fn a_long_pause_is_settled_once_after_its_guess() {
+        let mut c = Chunker::with_bounds(5.0, 25.0);
+        let v = frames(&format!("{}{}", "#".repeat(63), ".".repeat(200)));
+        let mut steps = Vec::new();
+        for n in 1..=v.len() {
+            steps.extend(c.step(&v[..n], n * 256));
+        }
+        let end = 63 * 256 + 8_000;
+        assert_eq!(steps, vec![Step::Guess(0, 76 * 256), Step::Settled(0, end)]);
     }
 
     #[test]
