@@ -43,6 +43,17 @@ fn clean(word: &str) -> (String, bool) {
     (core, pause_after)
 }
 
+/// The filler a hesitation sound is counted as ("um", "uh", "erm"), if `word`
+/// (as transcribed, with any punctuation) is one.
+pub fn hesitation(word: &str) -> Option<&'static str> {
+    match clean(word).0.as_str() {
+        "um" | "umm" | "uhm" | "hmm" | "mm" => Some("um"),
+        "uh" | "uhh" | "ah" => Some("uh"),
+        "er" | "erm" | "err" => Some("erm"),
+        _ => None,
+    }
+}
+
 /// Words that make "kind of"/"sort of" a real classifier ("what kind of cache").
 const DETERMINERS: &[&str] = &[
     "a",
@@ -118,10 +129,10 @@ pub fn fillers(words: &[Word], minutes: f64) -> Fillers {
         let w = at(i);
         let next = at(i + 1);
         let mut found: Option<(&str, usize)> = None;
+        if let Some(sound) = hesitation(w) {
+            found = Some((sound, 1));
+        }
         match w {
-            "um" | "umm" | "uhm" | "hmm" | "mm" => found = Some(("um", 1)),
-            "uh" | "uhh" | "ah" => found = Some(("uh", 1)),
-            "er" | "erm" | "err" => found = Some(("erm", 1)),
             "basically" => found = Some(("basically", 1)),
             "actually" => found = Some(("actually", 1)),
             "like" => {
