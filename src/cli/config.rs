@@ -172,38 +172,30 @@ pub fn run(
             },
         });
     };
-    let (model, model_source) = match (model_flag, std::env::var_os("REHEARSE_MODEL"), &f.model) {
+    // A path setting: the flag, else the environment, else the file.
+    let path_setting = |flag: Option<&Path>, env: &str, file: &Option<PathBuf>, name: &str| match (
+        flag,
+        std::env::var_os(env),
+        file,
+    ) {
         (Some(p), _, _) => (
             Some(p.display().to_string()),
-            "command line (--model)".to_string(),
+            format!("command line ({name})"),
         ),
         (None, Some(p), _) => (
             Some(PathBuf::from(p).display().to_string()),
-            "environment ($REHEARSE_MODEL)".to_string(),
+            format!("environment (${env})"),
         ),
         (None, None, Some(p)) => (Some(p.display().to_string()), file_source.clone()),
         _ => (None, String::new()),
     };
+    let (model, model_source) = path_setting(model_flag, "REHEARSE_MODEL", &f.model, "--model");
     let found = rehearse::transcribe::catalog::resolve(None)
         .map(|p| format!("{} (first model found)", p.display()))
         .unwrap_or_else(|_| "none found: run `rehearse model fetch tiny.en`".into());
     add("model", model, model_source, &found);
-    let (data, data_source) = match (
-        data_flag,
-        std::env::var_os("REHEARSE_DATA_DIR"),
-        &f.data_dir,
-    ) {
-        (Some(p), _, _) => (
-            Some(p.display().to_string()),
-            "command line (--data-dir)".to_string(),
-        ),
-        (None, Some(p), _) => (
-            Some(PathBuf::from(p).display().to_string()),
-            "environment ($REHEARSE_DATA_DIR)".to_string(),
-        ),
-        (None, None, Some(p)) => (Some(p.display().to_string()), file_source.clone()),
-        _ => (None, String::new()),
-    };
+    let (data, data_source) =
+        path_setting(data_flag, "REHEARSE_DATA_DIR", &f.data_dir, "--data-dir");
     let platform = directories::ProjectDirs::from("", "", "rehearse")
         .map(|d| d.data_dir().display().to_string())
         .unwrap_or_default();

@@ -364,13 +364,10 @@ impl Worker {
             };
             match chunk.kind {
                 // A newer guess or chunk makes this guess moot.
-                ChunkKind::Guess if !queue.is_empty() => {
-                    tracing::debug!("guess skipped: newer audio waits");
+                ChunkKind::Guess | ChunkKind::Settled if !queue.is_empty() => {
+                    tracing::debug!(kind = ?chunk.kind, "skipped: newer audio waits");
                 }
                 ChunkKind::Guess => self.guess(chunk)?,
-                ChunkKind::Settled if !queue.is_empty() => {
-                    tracing::debug!("refinement skipped: newer audio waits");
-                }
                 ChunkKind::Settled => self.refine(chunk)?,
                 ChunkKind::Last => self.last(chunk)?,
                 ChunkKind::Commit => self.commit(chunk)?,
@@ -683,6 +680,13 @@ mod tests {
         pattern.chars().map(|c| c == '#').collect()
     }
 
+    /// Every step the chunker takes as the frames arrive one by one.
+    fn steps(c: &mut Chunker, v: &[bool]) -> Vec<Step> {
+        (1..=v.len())
+            .filter_map(|n| c.step(&v[..n], n * 256))
+            .collect()
+    }
+
     #[test]
     fn cuts_in_the_middle_of_a_pause_after_the_minimum() {
         let mut c = Chunker::with_bounds(0.5, 25.0);
@@ -700,10 +704,7 @@ mod tests {
         let mut c = Chunker::with_bounds(5.0, 25.0);
         // 1 s of speech, then silence: one guess once the pause reaches 0.2 s.
         let v = frames(&format!("{}{}", "#".repeat(63), ".".repeat(40)));
-        let mut steps = Vec::new();
-        for n in 1..=v.len() {
-            steps.extend(c.step(&v[..n], n * 256));
-        }
+        let steps = steps(&mut c, &v);
         let at = (63 + 13) * 256;
         assert_eq!(steps, vec![Step::Guess(0, at)]);
         assert_eq!(c.last(&v, v.len() * 256), Some((0, 63 * 256 + 8_000)));
@@ -732,10 +733,7 @@ mod tests {
     fn a_long_pause_is_settled_once_after_its_guess() {
         let mut c = Chunker::with_bounds(5.0, 25.0);
         let v = frames(&format!("{}{}", "#".repeat(63), ".".repeat(200)));
-        let mut steps = Vec::new();
-        for n in 1..=v.len() {
-            steps.extend(c.step(&v[..n], n * 256));
-        }
+        let steps = steps(&mut c, &v);
         let end = 63 * 256 + 8_000;
         assert_eq!(steps, vec![Step::Guess(0, 76 * 256), Step::Settled(0, end)]);
     }
