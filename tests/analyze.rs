@@ -457,12 +457,7 @@ fn verbose_logs_to_a_private_file_without_the_transcript() {
         assert!(!log.contains(word), "{word:?} is in the log");
     }
     // And forget --all takes the log with everything else.
-    let forgot = rehearse()
-        .arg("--data-dir")
-        .arg(&data)
-        .args(["forget", "--all", "--yes"])
-        .output()
-        .unwrap();
+    let forgot = run_in(&data, &["forget", "--all", "--yes"]);
     assert!(forgot.status.success());
     assert!(!data.join("logs").exists());
 }

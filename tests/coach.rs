@@ -93,12 +93,7 @@ fn an_answer_without_a_result_gets_one_result_follow_up_and_the_merged_report_ha
     );
     assert_eq!(history["answers"][0]["metrics"]["star_parts"], 4);
     // And forget removes every one of them.
-    let forgot = rehearse()
-        .arg("--data-dir")
-        .arg(&data)
-        .args(["forget", "--all", "--yes"])
-        .output()
-        .unwrap();
+    let forgot = run_in(&data, &["forget", "--all", "--yes"]);
     assert!(forgot.status.success());
     assert!(!merged.exists());
 }

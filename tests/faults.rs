@@ -39,18 +39,6 @@ fn rng() -> impl FnMut() -> f64 {
     }
 }
 
-/// `rehearse --data-dir DATA ARGS…` to completion.
-fn run_in(data: &Path, args: &[&str]) -> std::process::Output {
-    rehearse()
-        .arg("--model")
-        .arg(tiny_en())
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
 fn history(data: &Path) -> (serde_json::Value, String) {
     let out = run_in(data, &["--json", "history"]);
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();

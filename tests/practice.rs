@@ -203,12 +203,7 @@ fn sigint_mid_answer_leaves_a_valid_wav_and_exits_130() {
 
 /// `rehearse history --json` on a data folder.
 fn history_json(data: &std::path::Path) -> serde_json::Value {
-    let out = rehearse()
-        .arg("--data-dir")
-        .arg(data)
-        .args(["history", "--json"])
-        .output()
-        .unwrap();
+    let out = run_in(data, &["history", "--json"]);
     assert!(
         out.status.success(),
         "{}",

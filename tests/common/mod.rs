@@ -153,6 +153,18 @@ fn serve(
     Ok(())
 }
 
+/// `rehearse --data-dir DATA ARGS…` to completion.
+pub fn run_in(data: &Path, args: &[&str]) -> std::process::Output {
+    rehearse()
+        .arg("--model")
+        .arg(tiny_en())
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
 /// sha256 of bytes, hex.
 pub fn sha256(bytes: &[u8]) -> String {
     use sha2::Digest;
