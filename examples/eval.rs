@@ -3,7 +3,13 @@
 //! condition and by voice. Prints the tables and, with `--write`, replaces the
 //! generated part of EVALUATION.md.
 //!
-//!     cargo run --release --example eval [-- [--write] [--clean] [MODEL.bin]]
+//!     cargo run --release --example eval [-- [--write] [--clean] [--noise] [--gap]
+//!         [--keep-silences] [--show NAME] [MODEL.bin]]
+//!
+//! The condition flags pick conditions (all three without any);
+//! `--keep-silences` turns off the shortening of long silences, to measure it.
+//! `--show NAME` runs only that fixture and prints its transcript and timing
+//! under each condition (for reading a miss).
 
 use std::collections::BTreeMap;
 
@@ -25,22 +31,45 @@ fn main() -> anyhow::Result<()> {
         .find(|a| a.ends_with(".bin"))
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| root.join("models/ggml-tiny.en.bin"));
-    let mut whisper = Whisper::load(&model, WhisperOptions::default())?;
+    let options = WhisperOptions {
+        shorten_silences: !args.iter().any(|a| a == "--keep-silences"),
+        ..WhisperOptions::default()
+    };
+    let mut whisper = Whisper::load(&model, options)?;
     let bank = Bank::builtin()?;
-    let set = eval::fixtures(root);
+    let show = args
+        .iter()
+        .position(|a| a == "--show")
+        .and_then(|i| args.get(i + 1));
+    let mut set = eval::fixtures(root);
+    if let Some(name) = show {
+        set.retain(|f| &f.name == name);
+    }
 
     let mut overall = BTreeMap::new();
     let mut by_condition = BTreeMap::new();
     let mut by_voice = BTreeMap::new();
     let mut misses = Vec::new();
-    let conditions: &[Condition] = if args.iter().any(|a| a == "--clean") {
-        &[Condition::Clean]
-    } else {
+    let flagged: Vec<Condition> = [
+        ("--clean", Condition::Clean),
+        ("--noise", Condition::Noise15),
+        ("--gap", Condition::Gap5),
+    ]
+    .into_iter()
+    .filter(|(flag, _)| args.iter().any(|a| a == flag))
+    .map(|(_, c)| c)
+    .collect();
+    let conditions: &[Condition] = if flagged.is_empty() {
         &[Condition::Clean, Condition::Noise15, Condition::Gap5]
+    } else {
+        &flagged
     };
     for &condition in conditions {
         for f in &set {
             let o = eval::run(&mut whisper, &bank, f, condition);
+            if show.is_some() {
+                eprintln!("{}\n", o.detail);
+            }
             eprintln!(
                 "{:<32} {:<16} WER {:>5.1} %  STAR {}  fillers {}/{}  wpm err {:>4.1} %  thinking err {:.2} s",
                 o.fixture,

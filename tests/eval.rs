@@ -39,3 +39,33 @@ fn star_labels_and_filler_precision_hold_on_the_labelled_set() {
         score.filler_precision()
     );
 }
+
+#[test]
+fn span_overlap_counts_shared_words_of_a_part_after_aligning_misheard_words() {
+    let sentences = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(t, p)| (t.to_string(), p.to_string()))
+            .collect()
+    };
+    let labelled = sentences(&[
+        ("Our search was slow.", "S"),
+        ("I added a cache.", "A"),
+        ("Latency fell by half.", "R"),
+    ]);
+    // Same sentences, one word misheard: still a perfect overlap.
+    let heard = sentences(&[
+        ("Our search was slow.", "S"),
+        ("I added a cash.", "A"),
+        ("Latency fell by half.", "R"),
+    ]);
+    assert_eq!(eval::span_overlap(&labelled, &heard, 'A'), Some(1.0));
+    // The Result sentence also taken as Action: 4 shared words of 8.
+    let greedy = sentences(&[
+        ("Our search was slow.", "S"),
+        ("I added a cache.", "A"),
+        ("Latency fell by half.", "AR"),
+    ]);
+    assert_eq!(eval::span_overlap(&labelled, &greedy, 'A'), Some(0.5));
+    assert_eq!(eval::span_overlap(&labelled, &greedy, 'T'), None);
+}

@@ -137,6 +137,11 @@ pub struct Outcome {
     pub wpm_error: f64,
     pub thinking_error_s: f64,
     pub analysis_ms: f64,
+    /// Per STAR part, when both labelled and detected: the overlap of the
+    /// detected sentences with the labelled ones (see [`span_overlap`]).
+    pub overlap: [Option<f64>; 4],
+    /// The transcript and timing, for reading a miss.
+    pub detail: String,
 }
 
 /// Runs one fixture under one condition.
@@ -167,7 +172,31 @@ pub fn run(whisper: &mut Whisper, bank: &Bank, f: &Fixture, condition: Condition
         };
         (f.label["star"][p].as_bool().unwrap(), detected)
     });
+    let labelled: Vec<(String, String)> = f.label["sentences"]
+        .as_array()
+        .map(|s| {
+            s.iter()
+                .map(|s| {
+                    (
+                        s["text"].as_str().unwrap_or_default().to_string(),
+                        s["parts"].as_str().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let detected: Vec<(String, String)> = a
+        .star
+        .sentences
+        .iter()
+        .map(|l| (l.sentence.text.clone(), l.parts.iter().collect()))
+        .collect();
+    let overlap = PARTS.map(|p| {
+        let letter = p.chars().next().unwrap().to_ascii_uppercase();
+        span_overlap(&labelled, &detected, letter)
+    });
     Outcome {
+        overlap,
         fixture: f.name.clone(),
         voice: f.voice(),
         condition,
@@ -179,7 +208,80 @@ pub fn run(whisper: &mut Whisper, bank: &Bank, f: &Fixture, condition: Condition
         wpm_error: (a.timing.wpm / true_wpm - 1.0).abs(),
         thinking_error_s: (a.timing.thinking_s - truth["thinking_s"].as_f64().unwrap()).abs(),
         analysis_ms,
+        detail: format!(
+            "[{}] words {} (true {words}), answer {:.2} s (true {:.2} s), wpm {:.1} (true {true_wpm:.1})\n{}",
+            condition.name(),
+            a.timing.words,
+            a.timing.answer_s,
+            truth["speech_s"].as_f64().unwrap() + stretch_s,
+            a.timing.wpm,
+            a.transcript.text
+        ),
     }
+}
+
+/// How well the sentences detected as one STAR part (`letter`) cover the
+/// sentences labelled with it: the Jaccard overlap of their words, after
+/// aligning the transcript to the reference text word by word (a misheard
+/// word still counts where it was said). `None` unless the part is both
+/// labelled and detected.
+pub fn span_overlap(
+    labelled: &[(String, String)],
+    detected: &[(String, String)],
+    letter: char,
+) -> Option<f64> {
+    let words = |sentences: &[(String, String)]| -> Vec<(String, bool)> {
+        sentences
+            .iter()
+            .flat_map(|(text, parts)| {
+                let has = parts.contains(letter);
+                text::normalize(text).into_iter().map(move |w| (w, has))
+            })
+            .collect()
+    };
+    let reference = words(labelled);
+    let heard = words(detected);
+    let in_reference = reference.iter().filter(|w| w.1).count();
+    let in_heard = heard.iter().filter(|w| w.1).count();
+    if in_reference == 0 || in_heard == 0 {
+        return None;
+    }
+    let both = align(&reference, &heard)
+        .into_iter()
+        .filter(|&(r, h)| reference[r].1 && heard[h].1)
+        .count();
+    Some(both as f64 / (in_reference + in_heard - both) as f64)
+}
+
+/// The (reference, heard) index pairs a minimal word-level edit alignment
+/// matches or substitutes.
+fn align(reference: &[(String, bool)], heard: &[(String, bool)]) -> Vec<(usize, usize)> {
+    let (n, m) = (reference.len(), heard.len());
+    let mut cost: Vec<Vec<usize>> = (0..=n)
+        .map(|i| (0..=m).map(|j| if i == 0 { j } else { i }).collect())
+        .collect();
+    for i in 1..=n {
+        for j in 1..=m {
+            let sub = cost[i - 1][j - 1] + usize::from(reference[i - 1].0 != heard[j - 1].0);
+            cost[i][j] = sub.min(cost[i - 1][j] + 1).min(cost[i][j - 1] + 1);
+        }
+    }
+    let (mut i, mut j) = (n, m);
+    let mut pairs = Vec::new();
+    while i > 0 && j > 0 {
+        let sub = cost[i - 1][j - 1] + usize::from(reference[i - 1].0 != heard[j - 1].0);
+        if cost[i][j] == sub {
+            pairs.push((i - 1, j - 1));
+            i -= 1;
+            j -= 1;
+        } else if cost[i][j] == cost[i - 1][j] + 1 {
+            i -= 1;
+        } else {
+            j -= 1;
+        }
+    }
+    pairs.reverse();
+    pairs
 }
 
 /// Scores over a group of outcomes.
@@ -198,6 +300,8 @@ pub struct Score {
     pub worst_wpm_error: f64,
     pub worst_thinking_error_s: f64,
     pub slowest_analysis_ms: f64,
+    /// (sum of overlaps, answers measured) per part.
+    pub overlap: [(f64, usize); 4],
 }
 
 impl Score {
@@ -224,6 +328,18 @@ impl Score {
         self.worst_wpm_error = self.worst_wpm_error.max(o.wpm_error);
         self.worst_thinking_error_s = self.worst_thinking_error_s.max(o.thinking_error_s);
         self.slowest_analysis_ms = self.slowest_analysis_ms.max(o.analysis_ms);
+        for (sum, o) in self.overlap.iter_mut().zip(o.overlap) {
+            if let Some(x) = o {
+                sum.0 += x;
+                sum.1 += 1;
+            }
+        }
+    }
+
+    /// Mean span overlap of part `i` over the answers where it was measured.
+    pub fn mean_overlap(&self, i: usize) -> f64 {
+        let (sum, n) = self.overlap[i];
+        if n == 0 { 0.0 } else { sum / n as f64 }
     }
 
     pub fn wer(&self) -> f64 {
@@ -256,8 +372,8 @@ fn ratio(a: usize, b: usize) -> f64 {
 /// A Markdown table: one row per group.
 pub fn table(groups: &BTreeMap<String, Score>) -> String {
     let mut out = String::from(
-        "| group | answers | WER | STAR labels right | S p/r | T p/r | A p/r | R p/r | fillers p/r | worst wpm error | worst thinking error |\n\
-         |---|---|---|---|---|---|---|---|---|---|---|\n",
+        "| group | answers | WER | STAR labels right | S p/r | T p/r | A p/r | R p/r | span overlap S/T/A/R | fillers p/r | worst wpm error | worst thinking error |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for (name, s) in groups {
         let pr = |i: usize| {
@@ -265,7 +381,7 @@ pub fn table(groups: &BTreeMap<String, Score>) -> String {
             format!("{p:.2}/{r:.2}")
         };
         out.push_str(&format!(
-            "| {name} | {} | {:.1} % | {}/{} = {:.1} % | {} | {} | {} | {} | {:.2}/{:.2} | {:.1} % | {:.2} s |\n",
+            "| {name} | {} | {:.1} % | {}/{} = {:.1} % | {} | {} | {} | {} | {:.2}/{:.2}/{:.2}/{:.2} | {:.2}/{:.2} | {:.1} % | {:.2} s |\n",
             s.answers,
             100.0 * s.wer(),
             s.labels_right,
@@ -275,6 +391,10 @@ pub fn table(groups: &BTreeMap<String, Score>) -> String {
             pr(1),
             pr(2),
             pr(3),
+            s.mean_overlap(0),
+            s.mean_overlap(1),
+            s.mean_overlap(2),
+            s.mean_overlap(3),
             s.filler_precision(),
             s.filler_recall(),
             100.0 * s.worst_wpm_error,

@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod check;
+mod compact;
 pub mod ct2;
 pub mod fetch;
 pub mod ggml;
@@ -77,10 +78,10 @@ pub enum ModelError {
         /// The model file.
         path: PathBuf,
     },
-    /// Transcription failed inside whisper.cpp.
     /// A model that cannot be quantized (already quantized, or odd tensors).
     #[error("cannot quantize: {0}")]
     CannotQuantize(String),
+    /// Transcription failed inside whisper.cpp.
     #[error("transcription failed: {0}")]
     Transcribe(String),
     /// A download failed.

@@ -10,7 +10,7 @@ use whisper_rs::{
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::{ModelError, Transcriber, Transcript, Word, ggml};
+use super::{ModelError, Transcriber, Transcript, Word, compact, ggml};
 use crate::analysis::{fillers, timing};
 use crate::audio::vad;
 
@@ -30,6 +30,9 @@ pub struct WhisperOptions {
     /// ([`Whisper::recover_fillers`]). Off: it did not reach the precision
     /// we require (EVALUATION.md).
     pub recover_fillers: bool,
+    /// Shorten silences over 2 s before decoding ([`super::compact`]): on
+    /// answers with a 5 s pause it kept the words whisper dropped around it.
+    pub shorten_silences: bool,
 }
 
 impl Default for WhisperOptions {
@@ -40,6 +43,7 @@ impl Default for WhisperOptions {
             initial_prompt: None,
             fit_audio_ctx: false,
             recover_fillers: false,
+            shorten_silences: true,
         }
     }
 }
@@ -180,14 +184,21 @@ impl Whisper {
         if !prompt.is_empty() {
             params.set_initial_prompt(prompt);
         }
+        let shortened = if self.options.shorten_silences {
+            compact::compact(samples)
+        } else {
+            None
+        };
+        let heard = shortened.as_ref().map_or(samples, |c| &c.samples[..]);
+        let original_s = |t: f64| shortened.as_ref().map_or(t, |c| c.original_s(t)) + offset_s;
         if self.options.fit_audio_ctx {
             // The encoder's context covers 30 s in 1500 steps; a short chunk
             // needs only its own length (plus a little room).
-            let steps = (samples.len() as f64 / 16_000.0 * 50.0).ceil() as i32 + 64;
+            let steps = (heard.len() as f64 / 16_000.0 * 50.0).ceil() as i32 + 64;
             params.set_audio_ctx(steps.min(1500));
         }
         state
-            .full(params, samples)
+            .full(params, heard)
             .map_err(|e| ModelError::Transcribe(e.to_string()))?;
         let eot = self.ctx.token_eot();
         let mut assembler = WordAssembler::default();
@@ -203,8 +214,8 @@ impl Whisper {
                 let bytes = token.to_bytes().unwrap_or_default();
                 assembler.push(
                     bytes,
-                    offset_s + data.t0 as f64 / 100.0,
-                    offset_s + data.t1 as f64 / 100.0,
+                    original_s(data.t0 as f64 / 100.0),
+                    original_s(data.t1 as f64 / 100.0),
                     token.token_probability(),
                 );
             }
