@@ -33,6 +33,10 @@ fn main() -> anyhow::Result<()> {
         .unwrap_or_else(|| root.join("models/ggml-tiny.en.bin"));
     let options = WhisperOptions {
         shorten_silences: !args.iter().any(|a| a == "--keep-silences"),
+        filler_bias: std::env::var("EVAL_FILLER_BIAS")
+            .ok()
+            .and_then(|b| b.parse().ok())
+            .unwrap_or(WhisperOptions::default().filler_bias),
         ..WhisperOptions::default()
     };
     let mut whisper = Whisper::load(&model, options)?;
@@ -71,7 +75,7 @@ fn main() -> anyhow::Result<()> {
                 eprintln!("{}\n", o.detail);
             }
             eprintln!(
-                "{:<32} {:<16} WER {:>5.1} %  STAR {}  fillers {}/{}  wpm err {:>4.1} %  thinking err {:.2} s",
+                "{:<32} {:<16} WER {:>5.1} %  STAR {}  fillers {}/{}  wpm err {:>4.1} %  thinking err {:.2} s  overlap {}",
                 o.fixture,
                 condition.name(),
                 100.0 * o.word_errors as f64 / o.ref_words.max(1) as f64,
@@ -88,7 +92,12 @@ fn main() -> anyhow::Result<()> {
                 o.fillers_detected,
                 o.fillers_labelled,
                 100.0 * o.wpm_error,
-                o.thinking_error_s
+                o.thinking_error_s,
+                o.overlap
+                    .iter()
+                    .map(|x| x.map_or("-".to_string(), |x| format!("{x:.2}")))
+                    .collect::<Vec<_>>()
+                    .join("/")
             );
             for (i, &(l, d)) in o.star.iter().enumerate() {
                 if l != d && condition == Condition::Clean {

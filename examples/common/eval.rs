@@ -10,11 +10,12 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use rehearse::analysis::text;
+use rehearse::analysis::{fillers, text};
 use rehearse::audio::{vad, wav};
 use rehearse::bank::Bank;
 use rehearse::session;
 use rehearse::transcribe::Whisper;
+use rehearse::transcribe::Word;
 
 pub const PARTS: [&str; 4] = ["situation", "task", "action", "result"];
 const RATE: f64 = 16_000.0;
@@ -134,6 +135,8 @@ pub struct Outcome {
     pub star: [(bool, bool); 4],
     pub fillers_labelled: usize,
     pub fillers_detected: usize,
+    /// Of those, found where a filler was said ([`fillers_in_place`]).
+    pub fillers_in_place: usize,
     pub wpm_error: f64,
     pub thinking_error_s: f64,
     pub analysis_ms: f64,
@@ -205,6 +208,11 @@ pub fn run(whisper: &mut Whisper, bank: &Bank, f: &Fixture, condition: Condition
         star,
         fillers_labelled: f.label["fillers"].as_u64().unwrap() as usize,
         fillers_detected: a.fillers.total,
+        fillers_in_place: fillers_in_place(
+            f.label["text"].as_str().unwrap(),
+            &a.transcript.words,
+            &a.fillers.occurrences,
+        ),
         wpm_error: (a.timing.wpm / true_wpm - 1.0).abs(),
         thinking_error_s: (a.timing.thinking_s - truth["thinking_s"].as_f64().unwrap()).abs(),
         analysis_ms,
@@ -246,30 +254,90 @@ pub fn span_overlap(
     if in_reference == 0 || in_heard == 0 {
         return None;
     }
-    let both = align(&reference, &heard)
+    let keys = |w: &[(String, bool)]| w.iter().map(|(w, _)| w.clone()).collect::<Vec<_>>();
+    let both = align(&keys(&reference), &keys(&heard))
         .into_iter()
         .filter(|&(r, h)| reference[r].1 && heard[h].1)
         .count();
     Some(both as f64 / (in_reference + in_heard - both) as f64)
 }
 
+/// How many of the fillers found were said at that place: each found filler
+/// is paired with an unpaired filler of the reference text (found there by
+/// the same rules) at most one word away in the word alignment. The per-answer
+/// counts cannot see an "um" written where none was said if another was
+/// missed; this can.
+pub fn fillers_in_place(reference_text: &str, heard: &[Word], found: &[fillers::Filler]) -> usize {
+    let key = |w: &str| {
+        w.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect::<String>()
+    };
+    let said: Vec<Word> = reference_text
+        .split_whitespace()
+        .enumerate()
+        .map(|(i, w)| Word {
+            word: w.to_string(),
+            start_s: i as f64,
+            end_s: i as f64 + 0.5,
+            probability: 1.0,
+        })
+        .collect();
+    let mut labelled: Vec<usize> = fillers::fillers(&said, 1.0)
+        .occurrences
+        .iter()
+        .map(|f| f.start_s as usize)
+        .collect();
+    let pairs = align(
+        &said.iter().map(|w| key(&w.word)).collect::<Vec<_>>(),
+        &heard.iter().map(|w| key(&w.word)).collect::<Vec<_>>(),
+    );
+    // Where each heard word sits in the reference: its aligned partner, else
+    // the partner of the nearest aligned word before it.
+    let mut place = vec![0usize; heard.len()];
+    let mut last = 0;
+    let mut next_pair = pairs.iter().peekable();
+    for (j, slot) in place.iter_mut().enumerate() {
+        while let Some(&&(r, h)) = next_pair.peek() {
+            if h > j {
+                break;
+            }
+            last = r;
+            next_pair.next();
+        }
+        *slot = last;
+    }
+    let mut in_place = 0;
+    for f in found {
+        let Some(j) = heard.iter().position(|w| w.start_s == f.start_s) else {
+            continue;
+        };
+        if let Some(k) = labelled.iter().position(|&r| r.abs_diff(place[j]) <= 1) {
+            labelled.remove(k);
+            in_place += 1;
+        }
+    }
+    in_place
+}
+
 /// The (reference, heard) index pairs a minimal word-level edit alignment
 /// matches or substitutes.
-fn align(reference: &[(String, bool)], heard: &[(String, bool)]) -> Vec<(usize, usize)> {
+fn align(reference: &[String], heard: &[String]) -> Vec<(usize, usize)> {
     let (n, m) = (reference.len(), heard.len());
     let mut cost: Vec<Vec<usize>> = (0..=n)
         .map(|i| (0..=m).map(|j| if i == 0 { j } else { i }).collect())
         .collect();
     for i in 1..=n {
         for j in 1..=m {
-            let sub = cost[i - 1][j - 1] + usize::from(reference[i - 1].0 != heard[j - 1].0);
+            let sub = cost[i - 1][j - 1] + usize::from(reference[i - 1] != heard[j - 1]);
             cost[i][j] = sub.min(cost[i - 1][j] + 1).min(cost[i][j - 1] + 1);
         }
     }
     let (mut i, mut j) = (n, m);
     let mut pairs = Vec::new();
     while i > 0 && j > 0 {
-        let sub = cost[i - 1][j - 1] + usize::from(reference[i - 1].0 != heard[j - 1].0);
+        let sub = cost[i - 1][j - 1] + usize::from(reference[i - 1] != heard[j - 1]);
         if cost[i][j] == sub {
             pairs.push((i - 1, j - 1));
             i -= 1;
@@ -297,6 +365,8 @@ pub struct Score {
     pub filler_tp: usize,
     pub filler_fp: usize,
     pub filler_fn: usize,
+    pub fillers_found: usize,
+    pub fillers_in_place: usize,
     pub worst_wpm_error: f64,
     pub worst_thinking_error_s: f64,
     pub slowest_analysis_ms: f64,
@@ -325,6 +395,8 @@ impl Score {
         self.filler_tp += tp;
         self.filler_fp += o.fillers_detected - tp;
         self.filler_fn += o.fillers_labelled - tp;
+        self.fillers_found += o.fillers_detected;
+        self.fillers_in_place += o.fillers_in_place;
         self.worst_wpm_error = self.worst_wpm_error.max(o.wpm_error);
         self.worst_thinking_error_s = self.worst_thinking_error_s.max(o.thinking_error_s);
         self.slowest_analysis_ms = self.slowest_analysis_ms.max(o.analysis_ms);
@@ -337,9 +409,9 @@ impl Score {
     }
 
     /// Mean span overlap of part `i` over the answers where it was measured.
-    pub fn mean_overlap(&self, i: usize) -> f64 {
+    pub fn mean_overlap(&self, i: usize) -> Option<f64> {
         let (sum, n) = self.overlap[i];
-        if n == 0 { 0.0 } else { sum / n as f64 }
+        (n > 0).then(|| sum / n as f64)
     }
 
     pub fn wer(&self) -> f64 {
@@ -360,6 +432,11 @@ impl Score {
         ratio(self.filler_tp, self.filler_tp + self.filler_fp)
     }
 
+    /// The share of the fillers found that were said at that place.
+    pub fn filler_precision_in_place(&self) -> f64 {
+        ratio(self.fillers_in_place, self.fillers_found)
+    }
+
     pub fn filler_recall(&self) -> f64 {
         ratio(self.filler_tp, self.filler_tp + self.filler_fn)
     }
@@ -372,16 +449,23 @@ fn ratio(a: usize, b: usize) -> f64 {
 /// A Markdown table: one row per group.
 pub fn table(groups: &BTreeMap<String, Score>) -> String {
     let mut out = String::from(
-        "| group | answers | WER | STAR labels right | S p/r | T p/r | A p/r | R p/r | span overlap S/T/A/R | fillers p/r | worst wpm error | worst thinking error |\n\
-         |---|---|---|---|---|---|---|---|---|---|---|---|\n",
+        "| group | answers | WER | STAR labels right | S p/r | T p/r | A p/r | R p/r | span overlap S/T/A/R | fillers p/r | fillers in place | worst wpm error | worst thinking error |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for (name, s) in groups {
+        let overlap = (0..4)
+            .map(|i| {
+                s.mean_overlap(i)
+                    .map_or("–".to_string(), |o| format!("{o:.2}"))
+            })
+            .collect::<Vec<_>>()
+            .join("/");
         let pr = |i: usize| {
             let (p, r) = s.part(i);
             format!("{p:.2}/{r:.2}")
         };
         out.push_str(&format!(
-            "| {name} | {} | {:.1} % | {}/{} = {:.1} % | {} | {} | {} | {} | {:.2}/{:.2}/{:.2}/{:.2} | {:.2}/{:.2} | {:.1} % | {:.2} s |\n",
+            "| {name} | {} | {:.1} % | {}/{} = {:.1} % | {} | {} | {} | {} | {overlap} | {:.2}/{:.2} | {}/{} | {:.1} % | {:.2} s |\n",
             s.answers,
             100.0 * s.wer(),
             s.labels_right,
@@ -391,12 +475,10 @@ pub fn table(groups: &BTreeMap<String, Score>) -> String {
             pr(1),
             pr(2),
             pr(3),
-            s.mean_overlap(0),
-            s.mean_overlap(1),
-            s.mean_overlap(2),
-            s.mean_overlap(3),
             s.filler_precision(),
             s.filler_recall(),
+            s.fillers_in_place,
+            s.fillers_found,
             100.0 * s.worst_wpm_error,
             s.worst_thinking_error_s,
         ));

@@ -9,6 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::fillers;
 use crate::transcribe::Word;
 
 /// A sentence of the answer with its time span.
@@ -753,8 +754,14 @@ pub fn star(sentences: &[Sentence]) -> Star {
         } else {
             i as f64 / (n - 1) as f64
         };
-        let raw: Vec<&str> = s.text.split_whitespace().collect();
-        let toks = tokens(&s.text);
+        // Hesitations carry no meaning and break cue phrases ("my task
+        // was, um, to…"); words and tokens stay one to one for `clauses`.
+        let raw: Vec<&str> = s
+            .text
+            .split_whitespace()
+            .filter(|w| fillers::hesitation(w).is_none() && !tokens(w).is_empty())
+            .collect();
+        let toks: Vec<String> = raw.iter().flat_map(|w| tokens(w)).collect();
         let mut labels = Vec::new();
         for clause in clauses(&toks, &raw) {
             // Still the opening: nothing but a result headline came before.
@@ -788,6 +795,7 @@ pub fn star(sentences: &[Sentence]) -> Star {
             parts: labels,
         });
     }
+    continue_the_story(&mut labelled);
     let total: f64 = sentences
         .iter()
         .map(|s| (s.end_s - s.start_s).max(0.0))
@@ -828,9 +836,82 @@ pub fn star(sentences: &[Sentence]) -> Star {
     }
 }
 
+/// Gives sentences without a cue of their own the part of the story they
+/// sit in: before the first Task or Action, a sentence after a Situation
+/// sentence adds to the Situation ("An audit found card numbers in our logs.");
+/// after the last Task or Action, a sentence after a Result sentence adds to
+/// the Result. Which parts are present never changes, only their evidence and
+/// how much of the answer they took.
+fn continue_the_story(labelled: &mut [Labelled]) {
+    let tells = |l: &Labelled| l.parts.iter().any(|&p| p == 'T' || p == 'A');
+    let first = labelled.iter().position(tells).unwrap_or(labelled.len());
+    let last = labelled.iter().rposition(tells);
+    for i in 1..labelled.len() {
+        if !labelled[i].parts.is_empty() {
+            continue;
+        }
+        let before = &labelled[i - 1].parts;
+        if i < first && before.contains(&'S') {
+            labelled[i].parts.push('S');
+        } else if last.is_none_or(|l| i > l) && before.contains(&'R') {
+            labelled[i].parts.push('R');
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sentence_without_cues_carries_on_the_situation_or_the_result_around_it() {
+        let s = star(&sent(&[
+            "At my previous company we stored card details for a subscription product.",
+            "An audit found some card numbers in the application logs.",
+            "I was given the job of cleaning that up.",
+            "I wrote a log filter and purged the old files.",
+            "The next audit passed with no findings.",
+            "The auditors even used our filter as an example.",
+        ]));
+        let parts: Vec<String> = s
+            .sentences
+            .iter()
+            .map(|l| l.parts.iter().collect())
+            .collect();
+        assert_eq!(parts, ["S", "S", "T", "A", "R", "R"]);
+        assert_eq!(s.letters(), "STAR");
+        // Only sentences before the first task or action carry on the situation.
+        let s = star(&sent(&[
+            "At my previous company we stored card details for a subscription product.",
+            "I was given the job of cleaning that up.",
+            "The logs lived on three servers.",
+            "I wrote a log filter and purged the old files.",
+            "I also added a check to the build.",
+        ]));
+        let parts: Vec<String> = s
+            .sentences
+            .iter()
+            .map(|l| l.parts.iter().collect())
+            .collect();
+        assert_eq!(parts, ["S", "T", "", "A", "A"]);
+    }
+
+    #[test]
+    fn hesitations_do_not_break_a_cue() {
+        // Whisper writes the "um"s now; "I, um, tested" is still "I tested".
+        let s = star(&sent(&[
+            "At my last job our queries got really slow.",
+            "My task was to pick a better store for that data.",
+            "I, um, tested three databases with a copy of our traffic.",
+            "Queries went from 30 seconds to 2 seconds.",
+        ]));
+        let parts: Vec<String> = s
+            .sentences
+            .iter()
+            .map(|l| l.parts.iter().collect())
+            .collect();
+        assert_eq!(parts, ["S", "T", "A", "R"]);
+    }
 
     fn sent(texts: &[&str]) -> Vec<Sentence> {
         texts

@@ -33,6 +33,12 @@ pub struct WhisperOptions {
     /// Shorten silences over 2 s before decoding ([`super::compact`]): on
     /// answers with a 5 s pause it kept the words whisper dropped around it.
     pub shorten_silences: bool,
+    /// Added to the logits of the hesitation tokens ("um", "uh") at every
+    /// decoding step, so that whisper writes the ones it hears but, trained
+    /// on tidied transcripts, leaves out. 0 turns it off. At 3 the labelled
+    /// set's filler recall rose from 0.60 to 0.77 with precision staying 1.00
+    /// and no "um" written into answers without one (EVALUATION.md).
+    pub filler_bias: f32,
 }
 
 impl Default for WhisperOptions {
@@ -44,6 +50,7 @@ impl Default for WhisperOptions {
             fit_audio_ctx: false,
             recover_fillers: false,
             shorten_silences: true,
+            filler_bias: 3.0,
         }
     }
 }
@@ -53,6 +60,34 @@ pub struct Whisper {
     ctx: WhisperContext,
     path: PathBuf,
     options: WhisperOptions,
+    /// Boxed: whisper.cpp's logits callback holds its address during a run.
+    hesitations: Box<Hesitations>,
+}
+
+/// The hesitation tokens and the bias the logits callback adds to them.
+struct Hesitations {
+    tokens: Vec<i32>,
+    bias: f32,
+}
+
+/// whisper.cpp's logits filter: raises the hesitation tokens by the bias.
+unsafe extern "C" fn raise_hesitations(
+    _ctx: *mut whisper_rs_sys::whisper_context,
+    _state: *mut whisper_rs_sys::whisper_state,
+    _tokens: *const whisper_rs_sys::whisper_token_data,
+    _n_tokens: std::os::raw::c_int,
+    logits: *mut f32,
+    user_data: *mut std::ffi::c_void,
+) {
+    // SAFETY: `user_data` is the Whisper's boxed Hesitations, alive for the
+    // whole run; the token ids come from the same model's vocabulary, which is
+    // the length of `logits`.
+    unsafe {
+        let h = &*(user_data as *const Hesitations);
+        for &t in &h.tokens {
+            *logits.add(t as usize) += h.bias;
+        }
+    }
 }
 
 impl std::fmt::Debug for Whisper {
@@ -77,10 +112,25 @@ impl Whisper {
             path: path.to_path_buf(),
         })?;
         tracing::debug!(took_s = began.elapsed().as_secs_f64(), "model loaded");
+        let vocabulary = ctx.n_vocab();
+        let mut tokens: Vec<i32> = [" um", " Um", " uh", " Uh", "um", "Um", "uh", "Uh"]
+            .iter()
+            .filter_map(|word| match ctx.tokenize(word, 4).as_deref() {
+                Ok([one]) if (0..vocabulary).contains(one) => Some(*one),
+                _ => None,
+            })
+            .collect();
+        tokens.sort_unstable();
+        tokens.dedup();
+        let hesitations = Box::new(Hesitations {
+            tokens,
+            bias: options.filler_bias,
+        });
         Ok(Whisper {
             ctx,
             path: path.to_path_buf(),
             options,
+            hesitations,
         })
     }
 
@@ -109,6 +159,16 @@ impl Whisper {
         p.set_print_realtime(false);
         p.set_print_timestamps(false);
         p.set_suppress_blank(true);
+        if self.hesitations.bias != 0.0 && !self.hesitations.tokens.is_empty() {
+            // SAFETY: the callback only reads the boxed Hesitations, which
+            // lives as long as `self`, and so outlives these parameters.
+            unsafe {
+                p.set_filter_logits_callback(Some(raise_hesitations));
+                p.set_filter_logits_callback_user_data(
+                    &*self.hesitations as *const Hesitations as *mut std::ffi::c_void,
+                );
+            }
+        }
         p
     }
 }
