@@ -13,7 +13,7 @@ use rehearse::transcribe::{Whisper, WhisperOptions};
 mod eval;
 
 #[test]
-fn star_labels_and_filler_precision_hold_on_the_labelled_set() {
+fn star_labels_and_filler_precision_and_recall_hold_on_the_labelled_set() {
     let mut whisper = Whisper::load(&tiny_en(), WhisperOptions::default()).unwrap();
     let bank = Bank::builtin().unwrap();
     let set = eval::fixtures(&root());

@@ -255,7 +255,7 @@ pub fn span_overlap(
         return None;
     }
     let keys = |w: &[(String, bool)]| w.iter().map(|(w, _)| w.clone()).collect::<Vec<_>>();
-    let both = align(&keys(&reference), &keys(&heard))
+    let both = text::align(&keys(&reference), &keys(&heard))
         .into_iter()
         .filter(|&(r, h)| reference[r].1 && heard[h].1)
         .count();
@@ -289,7 +289,7 @@ pub fn fillers_in_place(reference_text: &str, heard: &[Word], found: &[fillers::
         .iter()
         .map(|f| f.start_s as usize)
         .collect();
-    let pairs = align(
+    let pairs = text::align(
         &said.iter().map(|w| key(&w.word)).collect::<Vec<_>>(),
         &heard.iter().map(|w| key(&w.word)).collect::<Vec<_>>(),
     );
@@ -310,7 +310,13 @@ pub fn fillers_in_place(reference_text: &str, heard: &[Word], found: &[fillers::
     }
     let mut in_place = 0;
     for f in found {
-        let Some(j) = heard.iter().position(|w| w.start_s == f.start_s) else {
+        // Snapped words can share a start time; the filler's own word decides.
+        let first = f.filler.split(' ').next().unwrap_or_default();
+        let Some(j) = heard.iter().position(|w| {
+            w.start_s == f.start_s
+                && (fillers::hesitation(&w.word) == Some(f.filler.as_str())
+                    || key(&w.word) == first)
+        }) else {
             continue;
         };
         if let Some(k) = labelled.iter().position(|&r| r.abs_diff(place[j]) <= 1) {
@@ -319,37 +325,6 @@ pub fn fillers_in_place(reference_text: &str, heard: &[Word], found: &[fillers::
         }
     }
     in_place
-}
-
-/// The (reference, heard) index pairs a minimal word-level edit alignment
-/// matches or substitutes.
-fn align(reference: &[String], heard: &[String]) -> Vec<(usize, usize)> {
-    let (n, m) = (reference.len(), heard.len());
-    let mut cost: Vec<Vec<usize>> = (0..=n)
-        .map(|i| (0..=m).map(|j| if i == 0 { j } else { i }).collect())
-        .collect();
-    for i in 1..=n {
-        for j in 1..=m {
-            let sub = cost[i - 1][j - 1] + usize::from(reference[i - 1] != heard[j - 1]);
-            cost[i][j] = sub.min(cost[i - 1][j] + 1).min(cost[i][j - 1] + 1);
-        }
-    }
-    let (mut i, mut j) = (n, m);
-    let mut pairs = Vec::new();
-    while i > 0 && j > 0 {
-        let sub = cost[i - 1][j - 1] + usize::from(reference[i - 1] != heard[j - 1]);
-        if cost[i][j] == sub {
-            pairs.push((i - 1, j - 1));
-            i -= 1;
-            j -= 1;
-        } else if cost[i][j] == cost[i - 1][j] + 1 {
-            i -= 1;
-        } else {
-            j -= 1;
-        }
-    }
-    pairs.reverse();
-    pairs
 }
 
 /// Scores over a group of outcomes.
@@ -365,7 +340,9 @@ pub struct Score {
     pub filler_tp: usize,
     pub filler_fp: usize,
     pub filler_fn: usize,
+    /// Fillers found, all answers.
     pub fillers_found: usize,
+    /// Of those, found where a filler was said.
     pub fillers_in_place: usize,
     pub worst_wpm_error: f64,
     pub worst_thinking_error_s: f64,

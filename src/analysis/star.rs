@@ -754,13 +754,8 @@ pub fn star(sentences: &[Sentence]) -> Star {
         } else {
             i as f64 / (n - 1) as f64
         };
-        // Hesitations carry no meaning and break cue phrases ("my task
-        // was, um, to…"); words and tokens stay one to one for `clauses`.
-        let raw: Vec<&str> = s
-            .text
-            .split_whitespace()
-            .filter(|w| fillers::hesitation(w).is_none() && !tokens(w).is_empty())
-            .collect();
+        let raw = without_hesitations(&s.text);
+        let raw: Vec<&str> = raw.iter().map(String::as_str).collect();
         let toks: Vec<String> = raw.iter().flat_map(|w| tokens(w)).collect();
         let mut labels = Vec::new();
         for clause in clauses(&toks, &raw) {
@@ -795,6 +790,12 @@ pub fn star(sentences: &[Sentence]) -> Star {
             parts: labels,
         });
     }
+    // Quantified is judged on what was said as a result, not on the
+    // sentences that merely carry it on.
+    let quantified = labelled
+        .iter()
+        .filter(|l| l.parts.contains(&'R'))
+        .any(|l| is_quantified(&l.sentence.text));
     continue_the_story(&mut labelled);
     let total: f64 = sentences
         .iter()
@@ -819,7 +820,6 @@ pub fn star(sentences: &[Sentence]) -> Star {
         }
     };
     let result = part('R');
-    let quantified = result.evidence.iter().any(|s| is_quantified(s));
     Star {
         situation: part('S'),
         task: part('T'),
@@ -836,12 +836,34 @@ pub fn star(sentences: &[Sentence]) -> Star {
     }
 }
 
+/// The sentence's words without hesitations ("um", "uh"), which carry no
+/// meaning and break cue phrases once whisper writes them ("I, um, tested").
+/// A comma after a dropped hesitation moves to the word before it, where it
+/// still marks a clause boundary. Punctuation-only words are dropped too, so
+/// that words and [`tokens`] stay one to one for [`clauses`].
+fn without_hesitations(text: &str) -> Vec<String> {
+    let mut kept: Vec<String> = Vec::new();
+    for w in text.split_whitespace() {
+        if fillers::hesitation(w).is_some() {
+            if w.ends_with(',')
+                && let Some(last) = kept.last_mut()
+                && !last.ends_with(',')
+            {
+                last.push(',');
+            }
+        } else if !tokens(w).is_empty() {
+            kept.push(w.to_string());
+        }
+    }
+    kept
+}
+
 /// Gives sentences without a cue of their own the part of the story they
 /// sit in: before the first Task or Action, a sentence after a Situation
 /// sentence adds to the Situation ("An audit found card numbers in our logs.");
 /// after the last Task or Action, a sentence after a Result sentence adds to
-/// the Result. Which parts are present never changes, only their evidence and
-/// how much of the answer they took.
+/// the Result. Which parts are present never changes, nor whether the result
+/// is quantified; only the evidence and how much of the answer each part took.
 fn continue_the_story(labelled: &mut [Labelled]) {
     let tells = |l: &Labelled| l.parts.iter().any(|&p| p == 'T' || p == 'A');
     let first = labelled.iter().position(tells).unwrap_or(labelled.len());
@@ -911,6 +933,22 @@ mod tests {
             .map(|l| l.parts.iter().collect())
             .collect();
         assert_eq!(parts, ["S", "T", "A", "R"]);
+    }
+
+    #[test]
+    fn a_dropped_hesitation_keeps_its_comma_and_a_carried_sentence_does_not_quantify() {
+        assert_eq!(
+            without_hesitations("the cache was slow um, I rewrote it, uh"),
+            ["the", "cache", "was", "slow,", "I", "rewrote", "it,"]
+        );
+        let s = star(&sent(&[
+            "At my last job our reports were slow.",
+            "I rewrote the slowest query and added an index.",
+            "In the end the customers were much happier with it.",
+            "Our team has 3 people.",
+        ]));
+        assert!(s.result.part.present);
+        assert!(!s.result.quantified, "{:?}", s.sentences);
     }
 
     fn sent(texts: &[&str]) -> Vec<Sentence> {

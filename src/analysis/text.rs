@@ -120,17 +120,45 @@ pub fn normalize(text: &str) -> Vec<String> {
 
 /// Word-level edit distance (substitutions + deletions + insertions).
 pub fn word_errors(reference: &[String], hypothesis: &[String]) -> usize {
-    let mut prev: Vec<usize> = (0..=hypothesis.len()).collect();
-    let mut cur = vec![0; hypothesis.len() + 1];
-    for (i, r) in reference.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, h) in hypothesis.iter().enumerate() {
-            let sub = prev[j] + usize::from(r != h);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+    let pairs = align(reference, hypothesis);
+    let substituted = pairs
+        .iter()
+        .filter(|&&(r, h)| reference[r] != hypothesis[h])
+        .count();
+    substituted + (reference.len() - pairs.len()) + (hypothesis.len() - pairs.len())
+}
+
+/// A minimal word-level edit alignment: the (reference, hypothesis) index
+/// pairs it matches or substitutes, in order; the words left out were deleted
+/// or inserted.
+pub fn align(reference: &[String], hypothesis: &[String]) -> Vec<(usize, usize)> {
+    let (n, m) = (reference.len(), hypothesis.len());
+    let mut cost: Vec<Vec<usize>> = (0..=n)
+        .map(|i| (0..=m).map(|j| if i == 0 { j } else { i }).collect())
+        .collect();
+    let step = |i: usize, j: usize| usize::from(reference[i - 1] != hypothesis[j - 1]);
+    for i in 1..=n {
+        for j in 1..=m {
+            cost[i][j] = (cost[i - 1][j - 1] + step(i, j))
+                .min(cost[i - 1][j] + 1)
+                .min(cost[i][j - 1] + 1);
         }
-        std::mem::swap(&mut prev, &mut cur);
     }
-    prev[hypothesis.len()]
+    let (mut i, mut j) = (n, m);
+    let mut pairs = Vec::new();
+    while i > 0 && j > 0 {
+        if cost[i][j] == cost[i - 1][j - 1] + step(i, j) {
+            pairs.push((i - 1, j - 1));
+            i -= 1;
+            j -= 1;
+        } else if cost[i][j] == cost[i - 1][j] + 1 {
+            i -= 1;
+        } else {
+            j -= 1;
+        }
+    }
+    pairs.reverse();
+    pairs
 }
 
 /// Word error rate of `hypothesis` against `reference`, after normalisation.
@@ -146,6 +174,21 @@ pub fn wer(reference: &str, hypothesis: &str) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn words(text: &str) -> Vec<String> {
+        text.split_whitespace().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn alignment_pairs_matches_and_substitutions_and_skips_the_rest() {
+        let r = words("i added a redis cache today");
+        let h = words("i added uh a reddish cache");
+        assert_eq!(align(&r, &h), [(0, 0), (1, 1), (2, 3), (3, 4), (4, 5)]);
+        // One insertion, one substitution, one deletion.
+        assert_eq!(word_errors(&r, &h), 3);
+        assert_eq!(word_errors(&r, &[]), 6);
+        assert_eq!(word_errors(&[], &h), 6);
+    }
 
     #[test]
     fn numbers_are_spelled_out() {

@@ -30,14 +30,17 @@ pub struct WhisperOptions {
     /// ([`Whisper::recover_fillers`]). Off: it did not reach the precision
     /// we require (EVALUATION.md).
     pub recover_fillers: bool,
-    /// Shorten silences over 2 s before decoding ([`super::compact`]): on
-    /// answers with a 5 s pause it kept the words whisper dropped around it.
+    /// Shorten silences over 2 s between words to 1 s before decoding (word
+    /// times are mapped back): on answers with a 5 s pause it kept the words
+    /// whisper dropped around it.
     pub shorten_silences: bool,
     /// Added to the logits of the hesitation tokens ("um", "uh") at every
     /// decoding step, so that whisper writes the ones it hears but, trained
     /// on tidied transcripts, leaves out. 0 turns it off. At 3 the labelled
     /// set's filler recall rose from 0.60 to 0.77 with precision staying 1.00
-    /// and no "um" written into answers without one (EVALUATION.md).
+    /// and no "um" written into answers without one (EVALUATION.md). whisper.cpp
+    /// calls the filter after dividing by the temperature, so on its fallback
+    /// passes the bias weighs relatively less.
     pub filler_bias: f32,
 }
 
@@ -60,7 +63,8 @@ pub struct Whisper {
     ctx: WhisperContext,
     path: PathBuf,
     options: WhisperOptions,
-    /// Boxed: whisper.cpp's logits callback holds its address during a run.
+    /// What the logits callback reads during a run (boxed, so its address
+    /// does not depend on where the `Whisper` lives).
     hesitations: Box<Hesitations>,
 }
 
@@ -79,9 +83,12 @@ unsafe extern "C" fn raise_hesitations(
     logits: *mut f32,
     user_data: *mut std::ffi::c_void,
 ) {
-    // SAFETY: `user_data` is the Whisper's boxed Hesitations, alive for the
-    // whole run; the token ids come from the same model's vocabulary, which is
-    // the length of `logits`.
+    // SAFETY: `user_data` is the Whisper's boxed Hesitations; the parameters
+    // that carry it borrow the Whisper (`params(&self)`), so it cannot be moved
+    // or dropped during the run. With several decoders whisper.cpp calls this
+    // from several threads at once, which is fine: it only reads. Token ids
+    // were checked against the vocabulary size, the length of `logits`
+    // (whisper.cpp asserts it).
     unsafe {
         let h = &*(user_data as *const Hesitations);
         for &t in &h.tokens {
@@ -113,7 +120,9 @@ impl Whisper {
         })?;
         tracing::debug!(took_s = began.elapsed().as_secs_f64(), "model loaded");
         let vocabulary = ctx.n_vocab();
-        let mut tokens: Vec<i32> = [" um", " Um", " uh", " Uh", "um", "Um", "uh", "Uh"]
+        // Only the forms that start a word: "um" without the space would also
+        // be raised as the tail of a word ("so" + "um").
+        let mut tokens: Vec<i32> = [" um", " Um", " uh", " Uh"]
             .iter()
             .filter_map(|word| match ctx.tokenize(word, 4).as_deref() {
                 Ok([one]) if (0..vocabulary).contains(one) => Some(*one),
@@ -160,8 +169,8 @@ impl Whisper {
         p.set_print_timestamps(false);
         p.set_suppress_blank(true);
         if self.hesitations.bias != 0.0 && !self.hesitations.tokens.is_empty() {
-            // SAFETY: the callback only reads the boxed Hesitations, which
-            // lives as long as `self`, and so outlives these parameters.
+            // SAFETY: the callback only reads the boxed Hesitations, owned by
+            // `self`, which these parameters borrow, so it outlives them.
             unsafe {
                 p.set_filter_logits_callback(Some(raise_hesitations));
                 p.set_filter_logits_callback_user_data(
@@ -250,7 +259,12 @@ impl Whisper {
             None
         };
         let heard = shortened.as_ref().map_or(samples, |c| &c.samples[..]);
-        let original_s = |t: f64| shortened.as_ref().map_or(t, |c| c.original_s(t)) + offset_s;
+        let original = |t0: f64, t1: f64| {
+            let (t0, t1) = shortened
+                .as_ref()
+                .map_or((t0, t1), |c| c.original_span(t0, t1));
+            (t0 + offset_s, t1 + offset_s)
+        };
         if self.options.fit_audio_ctx {
             // The encoder's context covers 30 s in 1500 steps; a short chunk
             // needs only its own length (plus a little room).
@@ -272,12 +286,8 @@ impl Whisper {
                 }
                 let data = token.token_data();
                 let bytes = token.to_bytes().unwrap_or_default();
-                assembler.push(
-                    bytes,
-                    original_s(data.t0 as f64 / 100.0),
-                    original_s(data.t1 as f64 / 100.0),
-                    token.token_probability(),
-                );
+                let (t0, t1) = original(data.t0 as f64 / 100.0, data.t1 as f64 / 100.0);
+                assembler.push(bytes, t0, t1, token.token_probability());
             }
             assembler.segment_break();
         }
