@@ -237,7 +237,9 @@ impl Chunk {
 /// Hands chunks to a [`StreamingTranscriber`]. A committed chunk cancels a
 /// guess in progress, which it makes moot; a newer guess does not (it will
 /// extend this one), nor does the last chunk, which this guess likely
-/// covers. Any chunk cancels a refinement (see [`StreamingTranscriber`]).
+/// covers. A guess or a committed chunk cancels a refinement (more speech
+/// came); the last chunk lets it finish, since the refinement covers its
+/// start and finishing it is quicker than starting over after the stop.
 #[derive(Debug, Clone)]
 pub struct ChunkSender {
     tx: Sender<Chunk>,
@@ -249,7 +251,8 @@ pub struct ChunkSender {
 struct Flags {
     /// A chunk was committed: a guess in progress is moot.
     committed: Arc<AtomicBool>,
-    /// Any chunk arrived: a refinement in progress must make way.
+    /// A guess or a committed chunk arrived: a refinement in progress must
+    /// make way.
     any: Arc<AtomicBool>,
     /// The answer was abandoned (interrupted): stop as soon as possible.
     abandoned: AtomicBool,
@@ -259,11 +262,18 @@ impl ChunkSender {
     /// Queues a chunk; does nothing if the transcriber has stopped.
     pub fn send(&self, chunk: Chunk) {
         let commit = chunk.kind == ChunkKind::Commit;
+        // Regression: the silence stop came 0.5 s after the refinement began
+        // and cancelled it, so the whole last chunk was transcribed after the
+        // stop (flaky `after_stop_s == 0` in tests/practice.rs on CI).
+        let last = chunk.kind == ChunkKind::Last;
         // Sent before the flags are set: the worker clears a flag, then looks
         // for chunks, so it either finds this one or sees the flag.
         let _ = self.tx.send(chunk);
         if commit {
             self.flags.committed.store(true, Ordering::Release);
+        }
+        if last {
+            return;
         }
         self.flags.any.store(true, Ordering::Release);
     }
@@ -463,9 +473,9 @@ impl Worker {
     }
 
     /// The answer has probably ended: the open chunk is transcribed in one
-    /// pass, more accurate than a guess pieced together at pauses. Any chunk
-    /// cancels it (at the end of whisper's encoder pass, the first point
-    /// whisper.cpp checks).
+    /// pass, more accurate than a guess pieced together at pauses. A newer
+    /// guess or chunk cancels it (at the end of whisper's encoder pass, the
+    /// first point whisper.cpp checks); the last chunk waits for it.
     fn refine(&mut self, chunk: Chunk) -> Result<(), ModelError> {
         if self
             .guessed
