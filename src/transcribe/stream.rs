@@ -31,7 +31,7 @@ pub const GUESS_PAUSE_S: f64 = 0.2;
 /// made again in one pass. Later than an Enter pressed right after the last
 /// word, since whisper's encoder cannot be stopped half-way.
 pub const SETTLED_PAUSE_S: f64 = 1.5;
-/// A guess covers at least this much new audio (3 s): fewer, longer pieces
+/// A guess covers at least this much new audio (6 s): fewer, longer pieces
 /// are transcribed more accurately, and what is left after the last guess
 /// is at most this plus the time since the last pause.
 const MIN_PIECE: usize = 96_000;
@@ -250,10 +250,10 @@ pub struct ChunkSender {
 #[derive(Debug, Default)]
 struct Flags {
     /// A chunk was committed: a guess in progress is moot.
-    committed: Arc<AtomicBool>,
-    /// A guess or a committed chunk arrived: a refinement in progress must
-    /// make way.
-    any: Arc<AtomicBool>,
+    committed: AtomicBool,
+    /// A guess or a committed chunk arrived (the speaker went on): a
+    /// refinement in progress must make way.
+    more_speech: AtomicBool,
     /// The answer was abandoned (interrupted): stop as soon as possible.
     abandoned: AtomicBool,
 }
@@ -261,21 +261,19 @@ struct Flags {
 impl ChunkSender {
     /// Queues a chunk; does nothing if the transcriber has stopped.
     pub fn send(&self, chunk: Chunk) {
-        let commit = chunk.kind == ChunkKind::Commit;
-        // Regression: the silence stop came 0.5 s after the refinement began
-        // and cancelled it, so the whole last chunk was transcribed after the
-        // stop (flaky `after_stop_s == 0` in tests/practice.rs on CI).
-        let last = chunk.kind == ChunkKind::Last;
+        let kind = chunk.kind;
         // Sent before the flags are set: the worker clears a flag, then looks
         // for chunks, so it either finds this one or sees the flag.
         let _ = self.tx.send(chunk);
-        if commit {
+        if kind == ChunkKind::Commit {
             self.flags.committed.store(true, Ordering::Release);
         }
-        if last {
-            return;
+        // Not the last chunk: a silence stop 0.5 s into a refinement once
+        // cancelled it, and the whole last chunk was transcribed after the
+        // stop (flaky `after_stop_s == 0` in tests/practice.rs on CI).
+        if kind != ChunkKind::Last {
+            self.flags.more_speech.store(true, Ordering::Release);
         }
-        self.flags.any.store(true, Ordering::Release);
     }
 }
 
@@ -367,7 +365,7 @@ impl Worker {
             // Cleared before looking, so a chunk sent after the look still
             // cancels the guess or refinement about to start.
             self.flags.committed.store(false, Ordering::Release);
-            self.flags.any.store(false, Ordering::Release);
+            self.flags.more_speech.store(false, Ordering::Release);
             queue.extend(rx.try_iter());
             let Some(chunk) = queue.pop_front() else {
                 return Ok(());
@@ -395,7 +393,7 @@ impl Worker {
         offset_s: f64,
         prompt: &str,
         fit: bool,
-        cancel: Option<&Arc<AtomicBool>>,
+        cancel: Option<&AtomicBool>,
     ) -> Result<Option<Transcript>, ModelError> {
         let began = std::time::Instant::now();
         let fitted = fit && !self.whisper.fit_audio_ctx(true);
@@ -436,7 +434,8 @@ impl Worker {
     /// within a fraction of a second of each pause. Less than [`MIN_PIECE`]
     /// of new audio waits for the next pause (or the last chunk).
     fn guess(&mut self, chunk: Chunk) -> Result<(), ModelError> {
-        let newer = Arc::clone(&self.flags.committed);
+        let flags = Arc::clone(&self.flags);
+        let newer = &flags.committed;
         match self.guessed.take() {
             Some(g) if g.covers_start_of(&chunk) => {
                 let rest = &chunk.samples[g.chunk.samples.len()..];
@@ -444,7 +443,7 @@ impl Worker {
                     self.guessed = Some(g);
                     return Ok(());
                 }
-                let more = self.piece(rest, g.end_s(), &g.transcript.text, false, Some(&newer))?;
+                let more = self.piece(rest, g.end_s(), &g.transcript.text, false, Some(newer))?;
                 self.guessed = Some(match more {
                     Some(more) => OpenGuess {
                         chunk,
@@ -457,7 +456,7 @@ impl Worker {
             earlier if chunk.samples.len() < MIN_PIECE => self.guessed = earlier,
             earlier => {
                 let prompt = self.previous.clone();
-                match self.piece(&chunk.samples, chunk.offset_s, &prompt, false, Some(&newer))? {
+                match self.piece(&chunk.samples, chunk.offset_s, &prompt, false, Some(newer))? {
                     Some(transcript) => {
                         self.guessed = Some(OpenGuess {
                             chunk,
@@ -484,11 +483,15 @@ impl Worker {
         {
             return Ok(());
         }
-        let any = Arc::clone(&self.flags.any);
+        let flags = Arc::clone(&self.flags);
         let prompt = self.previous.clone();
-        if let Some(transcript) =
-            self.piece(&chunk.samples, chunk.offset_s, &prompt, false, Some(&any))?
-        {
+        if let Some(transcript) = self.piece(
+            &chunk.samples,
+            chunk.offset_s,
+            &prompt,
+            false,
+            Some(&flags.more_speech),
+        )? {
             self.guessed = Some(OpenGuess {
                 chunk,
                 transcript,
@@ -642,7 +645,7 @@ impl Drop for StreamingTranscriber {
         };
         self.flags.abandoned.store(true, Ordering::Release);
         self.flags.committed.store(true, Ordering::Release);
-        self.flags.any.store(true, Ordering::Release);
+        self.flags.more_speech.store(true, Ordering::Release);
         drop(self.chunks.take());
         let _ = thread.join();
     }

@@ -7,7 +7,6 @@ use whisper_rs::{
     FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState,
 };
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::{ModelError, Transcriber, Transcript, Word, compact, ggml};
@@ -217,7 +216,7 @@ impl Whisper {
         samples: &[f32],
         offset_s: f64,
         prompt: &str,
-        cancel: &Arc<AtomicBool>,
+        cancel: &AtomicBool,
     ) -> Result<Option<Transcript>, ModelError> {
         let mut params = self.params();
         // Not whisper-rs's `set_abort_callback_safe`: in 0.16 its trampoline
@@ -230,7 +229,8 @@ impl Whisper {
         // SAFETY: the callback only loads an atomic that outlives the call.
         unsafe {
             params.set_abort_callback(Some(cancelled));
-            params.set_abort_callback_user_data(Arc::as_ptr(cancel) as *mut std::ffi::c_void);
+            params
+                .set_abort_callback_user_data(cancel as *const AtomicBool as *mut std::ffi::c_void);
         }
         match self.run(state, params, samples, offset_s, prompt, Some(cancel)) {
             Err(_) if cancel.load(Ordering::Acquire) => Ok(None),
