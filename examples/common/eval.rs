@@ -274,23 +274,10 @@ pub fn fillers_in_place(reference_text: &str, heard: &[Word], found: &[fillers::
             .flat_map(char::to_lowercase)
             .collect::<String>()
     };
-    let said: Vec<Word> = reference_text
-        .split_whitespace()
-        .enumerate()
-        .map(|(i, w)| Word {
-            word: w.to_string(),
-            start_s: i as f64,
-            end_s: i as f64 + 0.5,
-            probability: 1.0,
-        })
-        .collect();
-    let mut labelled: Vec<usize> = fillers::fillers(&said, 1.0)
-        .occurrences
-        .iter()
-        .map(|f| f.start_s as usize)
-        .collect();
+    let said: Vec<&str> = reference_text.split_whitespace().collect();
+    let mut labelled = fillers::positions_in_text(reference_text);
     let pairs = text::align(
-        &said.iter().map(|w| key(&w.word)).collect::<Vec<_>>(),
+        &said.iter().map(|w| key(w)).collect::<Vec<_>>(),
         &heard.iter().map(|w| key(&w.word)).collect::<Vec<_>>(),
     );
     // Where each heard word sits in the reference: its aligned partner, else

@@ -117,6 +117,29 @@ const LIKE_VERBS: &[&str] = &[
 /// Words before "you know" that make it a real question or clause.
 const KNOW_OBJECTS: &[&str] = &["do", "did", "if", "as", "whether", "let", "don't", "didn't"];
 
+/// Where the fillers start in plain text, as word indices (whitespace
+/// split): the same rules, for text without times (a reference transcript).
+pub fn positions_in_text(text: &str) -> Vec<usize> {
+    fillers(&untimed(text), 1.0)
+        .occurrences
+        .iter()
+        .map(|f| f.start_s as usize)
+        .collect()
+}
+
+/// The words of `text`, word `i` starting at `i` seconds.
+fn untimed(text: &str) -> Vec<Word> {
+    text.split_whitespace()
+        .enumerate()
+        .map(|(i, w)| Word {
+            word: w.to_string(),
+            start_s: i as f64,
+            end_s: i as f64 + 0.5,
+            probability: 1.0,
+        })
+        .collect()
+}
+
 /// Finds the fillers in timed words; `minutes` is the answer's length.
 pub fn fillers(words: &[Word], minutes: f64) -> Fillers {
     let cleaned: Vec<(String, bool)> = words.iter().map(|w| clean(&w.word)).collect();
@@ -210,20 +233,8 @@ pub fn fillers(words: &[Word], minutes: f64) -> Fillers {
 mod tests {
     use super::*;
 
-    fn words(text: &str) -> Vec<Word> {
-        text.split_whitespace()
-            .enumerate()
-            .map(|(i, w)| Word {
-                word: w.to_string(),
-                start_s: i as f64,
-                end_s: i as f64 + 0.5,
-                probability: 1.0,
-            })
-            .collect()
-    }
-
     fn count(text: &str) -> BTreeMap<String, usize> {
-        fillers(&words(text), 1.0).counts
+        fillers(&untimed(text), 1.0).counts
     }
 
     #[test]
@@ -256,7 +267,7 @@ mod tests {
 
     #[test]
     fn positions_and_rate() {
-        let f = fillers(&words("um we um shipped you know quickly"), 2.0);
+        let f = fillers(&untimed("um we um shipped you know quickly"), 2.0);
         assert_eq!(f.total, 3);
         assert_eq!(f.per_minute, 1.5);
         assert_eq!(f.occurrences[2].filler, "you know");

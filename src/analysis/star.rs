@@ -895,12 +895,7 @@ mod tests {
             "The next audit passed with no findings.",
             "The auditors even used our filter as an example.",
         ]));
-        let parts: Vec<String> = s
-            .sentences
-            .iter()
-            .map(|l| l.parts.iter().collect())
-            .collect();
-        assert_eq!(parts, ["S", "S", "T", "A", "R", "R"]);
+        assert_eq!(parts(&s), ["S", "S", "T", "A", "R", "R"]);
         assert_eq!(s.letters(), "STAR");
         // Only sentences before the first task or action carry on the situation.
         let s = star(&sent(&[
@@ -910,12 +905,7 @@ mod tests {
             "I wrote a log filter and purged the old files.",
             "I also added a check to the build.",
         ]));
-        let parts: Vec<String> = s
-            .sentences
-            .iter()
-            .map(|l| l.parts.iter().collect())
-            .collect();
-        assert_eq!(parts, ["S", "T", "", "A", "A"]);
+        assert_eq!(parts(&s), ["S", "T", "", "A", "A"]);
     }
 
     #[test]
@@ -927,12 +917,7 @@ mod tests {
             "I, um, tested three databases with a copy of our traffic.",
             "Queries went from 30 seconds to 2 seconds.",
         ]));
-        let parts: Vec<String> = s
-            .sentences
-            .iter()
-            .map(|l| l.parts.iter().collect())
-            .collect();
-        assert_eq!(parts, ["S", "T", "A", "R"]);
+        assert_eq!(parts(&s), ["S", "T", "A", "R"]);
     }
 
     #[test]
@@ -949,6 +934,14 @@ mod tests {
         ]));
         assert!(s.result.part.present);
         assert!(!s.result.quantified, "{:?}", s.sentences);
+    }
+
+    /// Each sentence's parts, as letters ("" for none).
+    fn parts(s: &Star) -> Vec<String> {
+        s.sentences
+            .iter()
+            .map(|l| l.parts.iter().collect())
+            .collect()
     }
 
     fn sent(texts: &[&str]) -> Vec<Sentence> {
