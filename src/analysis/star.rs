@@ -312,6 +312,14 @@ const TASK_CUES: &[&str] = &[
     "my part was",
     "i was the engineer",
     "was on me",
+    // The duty as the subject: "Finding the cause was my job."
+    "was my job",
+    "was my task",
+    "was my responsibility",
+    "were my job",
+    // Responsibility idioms: "The rewrite ended up on my plate."
+    "on my desk",
+    "on my plate",
 ];
 
 const RESULT_CUES: &[&str] = &[
@@ -608,16 +616,33 @@ fn has_past_tense(toks: &[String]) -> bool {
     })
 }
 
-/// Splits a sentence into clauses where a new "I"/"we" subject starts after
-/// a comma or a conjunction; whisper often runs several sentences together.
-fn clauses(toks: &[String], raw_words: &[&str]) -> Vec<Vec<String>> {
+/// Sentences this long are usually several run together: whisper often
+/// joins them with commas ("…failed every hour, finding the cause was my job").
+const RUN_ON_WORDS: usize = 20;
+
+/// Clause pieces of a run-on shorter than this stay with the piece before
+/// ("…its own service, fell to me"): too short to stand alone.
+const MIN_CLAUSE_WORDS: usize = 5;
+
+/// Splits a sentence (`toks`, with `comma_after[i]` when the i-th word ends in
+/// a comma) into clauses: where a new "I"/"we" subject starts after a comma or
+/// a conjunction, and, in a run-on, at any comma with at least
+/// [`MIN_CLAUSE_WORDS`] words on each side.
+fn clauses(toks: &[String], comma_after: &[bool]) -> Vec<Vec<String>> {
+    let comma = |i: usize| comma_after.get(i).copied().unwrap_or(false);
+    let run_on = toks.len() >= RUN_ON_WORDS;
     let mut out: Vec<Vec<String>> = vec![Vec::new()];
     for (i, t) in toks.iter().enumerate() {
-        let boundary = i > 0
+        let new_subject = i > 0
             && (t == "i" || t == "we")
-            && (raw_words.get(i - 1).is_some_and(|w| w.ends_with(','))
-                || matches!(toks[i - 1].as_str(), "and" | "so" | "then" | "but"));
-        if boundary && out.last().is_some_and(|c| c.len() >= 3) {
+            && (comma(i - 1) || matches!(toks[i - 1].as_str(), "and" | "so" | "then" | "but"));
+        let long_enough = |c: &Vec<String>| c.len() >= MIN_CLAUSE_WORDS;
+        let next_piece = (i..toks.len()).find(|&j| comma(j)).unwrap_or(toks.len() - 1) + 1 - i;
+        let run_on_comma = run_on && i > 0 && comma(i - 1) && next_piece >= MIN_CLAUSE_WORDS;
+        let current = out.last();
+        let boundary = (new_subject && current.is_some_and(|c| c.len() >= 3))
+            || (run_on_comma && current.is_some_and(long_enough));
+        if boundary {
             out.push(Vec::new());
         }
         if let Some(c) = out.last_mut() {
@@ -640,7 +665,10 @@ fn is_hypothetical(toks: &[String]) -> bool {
 /// A change measured at both ends: "from six hours to forty minutes".
 fn is_measured_change(toks: &[String]) -> bool {
     let number = |t: &String| {
-        t.chars().any(|c| c.is_ascii_digit())
+        // "one" is left out of NUMBER_WORDS ("the one that…"), but between
+        // "from" and "to" it counts: "from 30 seconds to under one second".
+        t == "one"
+            || t.chars().any(|c| c.is_ascii_digit())
             || NUMBER_WORDS.contains(&t.as_str())
             || t.split('-').any(|p| NUMBER_WORDS.contains(&p))
     };
@@ -756,9 +784,13 @@ pub fn star(sentences: &[Sentence]) -> Star {
         };
         let raw = without_hesitations(&s.text);
         let raw: Vec<&str> = raw.iter().map(String::as_str).collect();
-        let toks: Vec<String> = raw.iter().flat_map(|w| tokens(w)).collect();
+        // One token per word at most; keep which ones end a comma-clause.
+        let (toks, comma_after): (Vec<String>, Vec<bool>) = raw
+            .iter()
+            .flat_map(|w| tokens(w).into_iter().map(move |t| (t, w.ends_with(','))))
+            .unzip();
         let mut labels = Vec::new();
-        for clause in clauses(&toks, &raw) {
+        for clause in clauses(&toks, &comma_after) {
             // Still the opening: nothing but a result headline came before.
             let opening = labelled
                 .iter()
@@ -934,6 +966,52 @@ mod tests {
         ]));
         assert!(s.result.part.present);
         assert!(!s.result.quantified, "{:?}", s.sentences);
+    }
+
+    #[test]
+    fn a_duty_named_first_or_put_on_my_plate_is_the_task() {
+        let s = star(&sent(&[
+            "Our nightly backups had silently stopped for a week.",
+            "Getting them running again was my job, since I wrote the scripts.",
+            "I fixed the cron entry and added an alert for missing backups.",
+        ]));
+        assert_eq!(parts(&s), ["S", "T", "A"]);
+        let s = star(&sent(&[
+            "Our test suite took forty minutes on every pull request.",
+            "Speeding it up ended up on my plate.",
+            "I split the suite across four runners.",
+        ]));
+        assert_eq!(parts(&s), ["S", "T", "A"]);
+    }
+
+    #[test]
+    fn a_run_on_sentence_keeps_the_situation_before_a_task_joined_by_a_comma() {
+        // Whisper wrote two spoken sentences as one; the Task cue in the
+        // second half used to cancel the Situation of the first.
+        let s = star(&sent(&[
+            "Our nightly backups had silently stopped for a whole week before anyone noticed, \
+             getting them running again quickly was my job.",
+            "I fixed the cron entry and added an alert for missing backups.",
+        ]));
+        assert_eq!(parts(&s), ["ST", "A"]);
+        // A short piece after a comma stays with the piece before it.
+        assert_eq!(
+            clauses(
+                &tokens("pulling payments out into its own service fell to me"),
+                &[false, false, false, false, false, false, true, false, true, false]
+            ),
+            [tokens("pulling payments out into its own service fell to me")]
+        );
+    }
+
+    #[test]
+    fn a_change_down_to_one_unit_is_measured() {
+        assert!(is_measured_change(&tokens(
+            "Queries went from 30 seconds to, um, under one second."
+        )));
+        assert!(!is_measured_change(&tokens(
+            "I moved from one team to another."
+        )));
     }
 
     /// Each sentence's parts, as letters ("" for none).
