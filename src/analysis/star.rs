@@ -320,7 +320,37 @@ const TASK_CUES: &[&str] = &[
     // Responsibility idioms: "The rewrite ended up on my plate."
     "on my desk",
     "on my plate",
+    "left to me",
+    "i was the person",
+    "got asked to",
 ];
+
+/// Verbs of someone handing the speaker a job: "My manager wanted me to…".
+const REQUEST_VERBS: &[&str] = &[
+    "asked", "wanted", "needed", "expected", "told", "hired", "trusted", "tasked", "assigned",
+    "brought", "pulled", "chose", "picked",
+];
+
+/// "<request verb> me to": the speaker was given the job.
+fn is_asked_of_me(toks: &[String]) -> bool {
+    toks.windows(3)
+        .any(|w| REQUEST_VERBS.contains(&w[0].as_str()) && w[1] == "me" && w[2] == "to")
+}
+
+/// "I have not…", "I've never…": experience the speaker did not have.
+fn is_not_done(toks: &[String]) -> bool {
+    [
+        "i have not",
+        "i haven't",
+        "i have never",
+        "i've never",
+        "i never",
+        "i did not",
+        "i didn't",
+    ]
+    .iter()
+    .any(|p| has_phrase(toks, p))
+}
 
 const RESULT_CUES: &[&str] = &[
     "as a result",
@@ -637,7 +667,11 @@ fn clauses(toks: &[String], comma_after: &[bool]) -> Vec<Vec<String>> {
             && (t == "i" || t == "we")
             && (comma(i - 1) || matches!(toks[i - 1].as_str(), "and" | "so" | "then" | "but"));
         let long_enough = |c: &Vec<String>| c.len() >= MIN_CLAUSE_WORDS;
-        let next_piece = (i..toks.len()).find(|&j| comma(j)).unwrap_or(toks.len() - 1) + 1 - i;
+        let next_piece = (i..toks.len())
+            .find(|&j| comma(j))
+            .unwrap_or(toks.len() - 1)
+            + 1
+            - i;
         let run_on_comma = run_on && i > 0 && comma(i - 1) && next_piece >= MIN_CLAUSE_WORDS;
         let current = out.last();
         let boundary = (new_subject && current.is_some_and(|c| c.len() >= 3))
@@ -721,7 +755,7 @@ fn score_clause(toks: &[String], position: f64, first: bool) -> Scores {
     if vague && i_actions == 0 {
         action = 0.0;
     }
-    let task = count_phrases(toks, TASK_CUES) as f64 * 2.0;
+    let task = (count_phrases(toks, TASK_CUES) + usize::from(is_asked_of_me(toks))) as f64 * 2.0;
     let mut situation = count_phrases(toks, SITUATION_CUES) as f64;
     let mut result = count_phrases(toks, RESULT_CUES) as f64;
     let quantified = toks.iter().any(|t| {
@@ -742,7 +776,7 @@ fn score_clause(toks: &[String], position: f64, first: bool) -> Scores {
         situation += 0.75;
         result -= if position < 0.35 { 0.5 } else { 0.0 };
         // An opening in past-tense narration sets the scene even without a cue.
-        if first && task == 0.0 && i_actions == 0 && has_past_tense(toks) {
+        if first && task == 0.0 && i_actions == 0 && has_past_tense(toks) && !is_not_done(toks) {
             situation += 1.0;
         }
     } else if position >= 0.6 {
@@ -998,9 +1032,13 @@ mod tests {
         assert_eq!(
             clauses(
                 &tokens("pulling payments out into its own service fell to me"),
-                &[false, false, false, false, false, false, true, false, true, false]
+                &[
+                    false, false, false, false, false, false, true, false, true, false
+                ]
             ),
-            [tokens("pulling payments out into its own service fell to me")]
+            [tokens(
+                "pulling payments out into its own service fell to me"
+            )]
         );
     }
 
@@ -1012,6 +1050,27 @@ mod tests {
         assert!(!is_measured_change(&tokens(
             "I moved from one team to another."
         )));
+    }
+
+    #[test]
+    fn a_job_handed_to_me_is_the_task_and_work_not_done_sets_no_scene() {
+        let s = star(&sent(&[
+            "Our billing emails often arrived two days late.",
+            "The head of finance needed me to find out why before the audit.",
+            "I traced the delay to a retry loop and removed it.",
+        ]));
+        assert_eq!(parts(&s), ["S", "T", "A"]);
+        let s = star(&sent(&[
+            "Our billing emails often arrived two days late.",
+            "Finding out why was left to me.",
+            "I traced the delay to a retry loop and removed it.",
+        ]));
+        assert_eq!(parts(&s), ["S", "T", "A"]);
+        let s = star(&sent(&[
+            "I have never run a search cluster in production.",
+            "I would start with a managed service and measure it.",
+        ]));
+        assert_eq!(s.letters(), "----");
     }
 
     /// Each sentence's parts, as letters ("" for none).
