@@ -251,6 +251,19 @@ const SITUATION_CUES: &[&str] = &[
     "our checkout",
     "our search",
     "our data",
+    // When it happened: "Early in my career…", "Last spring…".
+    "early in my career",
+    "years ago",
+    "last spring",
+    "last summer",
+    "last autumn",
+    "last fall",
+    "last winter",
+    "a while back",
+    "one day",
+    "one morning",
+    "one evening",
+    "one night",
 ];
 
 const TASK_CUES: &[&str] = &[
@@ -1071,6 +1084,16 @@ mod tests {
             "I would start with a managed service and measure it.",
         ]));
         assert_eq!(s.letters(), "----");
+    }
+
+    #[test]
+    fn an_opening_that_says_when_sets_the_scene_even_when_i_act_in_it() {
+        let s = star(&sent(&[
+            "Early in my career I deployed a schema change that broke the invoice reports.",
+            "I was responsible for every change to that database.",
+            "I restored the old column and added a review step for schema changes.",
+        ]));
+        assert_eq!(parts(&s), ["SA", "T", "A"]);
     }
 
     /// Each sentence's parts, as letters ("" for none).
