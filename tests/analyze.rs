@@ -6,6 +6,9 @@ use common::*;
 use rehearse::analysis::text;
 use serde_json::Value;
 
+#[path = "../examples/common/eval.rs"]
+mod eval;
+
 struct Fixture {
     name: String,
     wav: std::path::PathBuf,
@@ -136,6 +139,7 @@ fn analyze_json_matches_the_snapshot() {
         ".**.start_s" => insta::rounded_redaction(1),
         ".**.end_s" => insta::rounded_redaction(1),
         ".**.duration_s" => insta::rounded_redaction(1),
+        ".audio.speech_over_noise_db" => insta::rounded_redaction(0),
         ".timing.*" => insta::rounded_redaction(1),
         ".star.*.share" => insta::rounded_redaction(2),
     });
@@ -183,6 +187,32 @@ fn terminal_report_has_no_colour_when_piped() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(!text.contains('\x1b'), "escape codes in piped output");
     assert!(text.contains("STAR  --AR"), "{text}");
+    assert!(!text.contains("Noisy recording"), "{text}");
+}
+
+#[test]
+fn a_noisy_recording_is_reported_as_less_certain() {
+    let f = fixtures()
+        .into_iter()
+        .find(|f| f.name == "tests-short")
+        .unwrap();
+    let clean = rehearse::audio::wav::read_16k_mono(&f.wav).unwrap().samples;
+    let dir = tempfile::tempdir().unwrap();
+    let noisy = dir.path().join("noisy.wav");
+    rehearse::audio::wav::write_16k_mono(&noisy, &eval::with_noise(&clean, 15.0, 7)).unwrap();
+    let out = rehearse()
+        .arg("--model")
+        .arg(tiny_en())
+        .arg("analyze")
+        .arg(&noisy)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("Noisy recording: your voice is only about"),
+        "{text}"
+    );
 }
 
 #[test]

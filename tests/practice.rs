@@ -339,4 +339,11 @@ fn in_a_noisy_room_the_silence_stop_fires_and_thinking_time_holds() {
         (thinking - 1.0).abs() <= 0.3,
         "thinking time {thinking:.2} s under noise (truth 1.0 s)"
     );
+    // The report warns that the figures are less certain. (The estimate
+    // reads about 5 dB under the mixing SNR, which counts loud samples only.)
+    let estimate = record["audio"]["speech_over_noise_db"].as_f64().unwrap();
+    assert!(
+        (5.0..rehearse::analysis::NOISY_BELOW_DB).contains(&estimate),
+        "speech over noise estimated at {estimate:.1} dB for 15 dB"
+    );
 }

@@ -34,6 +34,31 @@ pub struct QuestionRef {
 pub struct AudioInfo {
     /// Length of the recording.
     pub duration_s: f64,
+    /// How far the speech stands above the background, in dB
+    /// ([`timing::speech_over_noise_db`]). `None` in older data.
+    #[serde(default)]
+    pub speech_over_noise_db: Option<f64>,
+}
+
+/// Below this many dB of speech over the background, whisper mishears enough
+/// that the STAR parts, the pace and the filler counts are no longer as
+/// accurate as EVALUATION.md reports for clean speech; the report says so.
+pub const NOISY_BELOW_DB: f64 = 20.0;
+
+impl AudioInfo {
+    /// A one-line warning when the recording is too noisy for the figures
+    /// to be trusted as much as usual.
+    pub fn noise_warning(&self) -> Option<String> {
+        self.speech_over_noise_db
+            .filter(|&db| db < NOISY_BELOW_DB)
+            .map(|db| {
+                format!(
+                    "Noisy recording: your voice is only about {db:.0} dB above the background, \
+                     so the transcript and the figures built on it are less certain. \
+                     A headset microphone or a quieter room helps."
+                )
+            })
+    }
 }
 
 /// One talking point and whether the answer touched it.
@@ -110,6 +135,7 @@ pub fn analyze(input: Inputs) -> Analysis {
         }),
         audio: AudioInfo {
             duration_s: input.duration_s,
+            speech_over_noise_db: timing::speech_over_noise_db(input.voice, &spans),
         },
         transcript,
         timing,
@@ -255,6 +281,18 @@ pub fn suggestions(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_noisy_recording_is_flagged_and_a_clean_or_unknown_one_is_not() {
+        let audio = |db| AudioInfo {
+            duration_s: 30.0,
+            speech_over_noise_db: db,
+        };
+        let warning = audio(Some(14.6)).noise_warning().unwrap();
+        assert!(warning.contains("about 15 dB"), "{warning}");
+        assert_eq!(audio(Some(NOISY_BELOW_DB + 1.0)).noise_warning(), None);
+        assert_eq!(audio(None).noise_warning(), None);
+    }
 
     #[test]
     fn talking_points_match_by_stem() {

@@ -103,12 +103,47 @@ pub fn speech_spans(activity: &VoiceActivity) -> Vec<Span> {
 /// noise (a fan, a busy room) for speech; in a quiet recording the floor is
 /// near zero and nothing changes.
 fn noise_gate(activity: &VoiceActivity) -> f32 {
+    noise_floor(activity).map_or(0.0, |floor| floor * 2.0)
+}
+
+/// The recording's background level: its 5th-percentile frame level (every
+/// answer has some silence: the thinking time, breaths, pauses). `None`
+/// without levels (older data).
+fn noise_floor(activity: &VoiceActivity) -> Option<f32> {
     if activity.level.len() != activity.voiced.len() || activity.level.is_empty() {
-        return 0.0;
+        return None;
     }
     let mut levels = activity.level.clone();
     levels.sort_by(f32::total_cmp);
-    levels[levels.len() / 20] * 2.0
+    Some(levels[levels.len() / 20])
+}
+
+/// Quieter backgrounds than this are taken as silence (digital silence has
+/// none at all), which caps the estimate (about 60 dB for speech at 0.1).
+const SILENT_FLOOR: f32 = 1e-4;
+
+/// How far the speech stands above the background, in dB: the median level
+/// of the frames inside `spans` over the [`noise_floor`]. `None` without
+/// levels or speech.
+pub fn speech_over_noise_db(activity: &VoiceActivity, spans: &[Span]) -> Option<f64> {
+    let floor = noise_floor(activity)?.max(SILENT_FLOOR);
+    let f = activity.frame_s;
+    let mut speech: Vec<f32> = activity
+        .level
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| {
+            let t = (i as f64 + 0.5) * f;
+            spans.iter().any(|s| t >= s.start_s && t < s.end_s)
+        })
+        .map(|(_, &l)| l)
+        .collect();
+    if speech.is_empty() {
+        return None;
+    }
+    speech.sort_by(f32::total_cmp);
+    let median = speech[speech.len() / 2];
+    Some(20.0 * f64::from(median / floor).max(1.0).log10())
 }
 
 /// Moves word boundaries that fall in silence onto the nearest speech:
@@ -267,6 +302,21 @@ mod tests {
         assert_eq!((words[1].start_s, words[1].end_s), (1.2, 1.6));
         assert_eq!((words[2].start_s, words[2].end_s), (2.5, 3.0));
         assert_eq!((words[3].start_s, words[3].end_s), (4.0, 4.4));
+    }
+
+    #[test]
+    fn speech_over_noise_is_the_speech_level_over_the_background_in_db() {
+        // 1 s of background at 0.01, then 2 s of speech at 0.1: 20 dB.
+        let mut a = activity(&format!("{}{}", ".".repeat(20), "#".repeat(40)));
+        a.level = [vec![0.01; 20], vec![0.1; 40]].concat();
+        let db = speech_over_noise_db(&a, &speech_spans(&a)).unwrap();
+        assert!((db - 20.0).abs() < 1e-6, "{db}");
+        // Digital silence has no background: capped, not infinite.
+        a.level[..20].fill(0.0);
+        let db = speech_over_noise_db(&a, &speech_spans(&a)).unwrap();
+        assert!((db - 60.0).abs() < 1e-6, "{db}");
+        // No speech, no estimate.
+        assert_eq!(speech_over_noise_db(&a, &[]), None);
     }
 
     #[test]

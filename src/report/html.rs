@@ -57,6 +57,7 @@ mark.filler { background: #ffe3e0; color: #a3271b; border-radius: 3px; padding: 
 .metric .range { color: var(--muted); font-size: 12px; }
 .ok { color: #2e7d4f; } .off { color: #b0471c; }
 ul.suggestions { margin: 4px 0 0; padding-left: 20px; }
+p.warning { background: #fff4d6; border-left: 4px solid #e0a800; padding: 6px 10px; }
 audio { width: 100%; margin-top: 12px; }
 @media print {
   body { background: #fff; font-size: 12px; }
@@ -147,6 +148,9 @@ fn section(o: &mut String, h: &HtmlAnswer) {
     }
     meta.push(format!("{:.0} s recorded", a.audio.duration_s));
     let _ = writeln!(o, "<p class=\"meta\">{}</p>", meta.join(" · "));
+    if let Some(warning) = a.audio.noise_warning() {
+        let _ = writeln!(o, "<p class=\"warning\">{}</p>", esc(&warning));
+    }
     timeline(o, a);
     transcript(o, a);
     let _ = writeln!(o, "<h2>Against the targets</h2>");

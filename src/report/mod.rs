@@ -179,6 +179,9 @@ pub fn terminal(a: &Analysis, style: Style) -> String {
     }
     let _ = writeln!(o, "{}", style.paint("1", "Transcript"));
     let _ = writeln!(o, "  {}", a.transcript.text);
+    if let Some(warning) = a.audio.noise_warning() {
+        let _ = writeln!(o, "  {}", style.paint("33", &warning));
+    }
     let _ = writeln!(o);
     let _ = writeln!(o, "{}", style.paint("1", "Timing"));
     let _ = writeln!(o, "  thinking time   {:>6.1} s", t.thinking_s);
@@ -294,6 +297,9 @@ pub fn markdown(a: &Analysis) -> String {
         let _ = writeln!(o, "**Question ({}):** {}\n", q.id, q.text);
     }
     let _ = writeln!(o, "## Transcript\n\n> {}\n", a.transcript.text);
+    if let Some(warning) = a.audio.noise_warning() {
+        let _ = writeln!(o, "**{warning}**\n");
+    }
     let _ = writeln!(o, "## Timing\n");
     let _ = writeln!(o, "| measure | value |\n|---|---|");
     let _ = writeln!(o, "| thinking time | {:.1} s |", t.thinking_s);
