@@ -60,18 +60,19 @@ pub fn fixtures(root: &Path) -> Vec<Fixture> {
 pub enum Condition {
     /// As rendered.
     Clean,
-    /// White noise mixed in at 15 dB signal-to-noise ratio (over the speech).
-    Noise15,
+    /// White noise mixed in at this signal-to-noise ratio in dB (over the
+    /// speech); 15 in the standard run.
+    Noise(u8),
     /// 5 s of silence inserted at the pause nearest the middle of the answer.
     Gap5,
 }
 
 impl Condition {
-    pub fn name(self) -> &'static str {
+    pub fn name(self) -> String {
         match self {
-            Condition::Clean => "clean",
-            Condition::Noise15 => "noise 15 dB SNR",
-            Condition::Gap5 => "5 s silence gap",
+            Condition::Clean => "clean".to_string(),
+            Condition::Noise(db) => format!("noise {db} dB SNR"),
+            Condition::Gap5 => "5 s silence gap".to_string(),
         }
     }
 
@@ -79,7 +80,7 @@ impl Condition {
     fn apply(self, clean: &[f32]) -> (Vec<f32>, f64) {
         match self {
             Condition::Clean => (clean.to_vec(), 0.0),
-            Condition::Noise15 => (with_noise(clean, 15.0, 0x9e37_79b9_7f4a_7c15), 0.0),
+            Condition::Noise(db) => (with_noise(clean, f32::from(db), 0x9e37_79b9_7f4a_7c15), 0.0),
             Condition::Gap5 => {
                 let voice = vad::detect(clean);
                 let middle = voice.voiced.len() / 2;
@@ -140,6 +141,10 @@ pub struct Outcome {
     pub wpm_error: f64,
     pub thinking_error_s: f64,
     pub analysis_ms: f64,
+    /// The analysis's estimate of speech over background, dB.
+    pub speech_over_noise_db: Option<f64>,
+    /// Whether the report warned that the recording is noisy.
+    pub warned_noisy: bool,
     /// Per STAR part, when both labelled and detected: the overlap of the
     /// detected sentences with the labelled ones (see [`span_overlap`]).
     pub overlap: [Option<f64>; 4],
@@ -216,6 +221,8 @@ pub fn run(whisper: &mut Whisper, bank: &Bank, f: &Fixture, condition: Condition
         wpm_error: (a.timing.wpm / true_wpm - 1.0).abs(),
         thinking_error_s: (a.timing.thinking_s - truth["thinking_s"].as_f64().unwrap()).abs(),
         analysis_ms,
+        speech_over_noise_db: a.audio.speech_over_noise_db,
+        warned_noisy: a.audio.noise_warning().is_some(),
         detail: format!(
             "[{}] words {} (true {words}), answer {:.2} s (true {:.2} s), wpm {:.1} (true {true_wpm:.1})\n{}",
             condition.name(),
