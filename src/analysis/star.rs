@@ -339,9 +339,10 @@ const TASK_CUES: &[&str] = &[
 ];
 
 /// Verbs of someone handing the speaker a job: "My manager wanted me to…".
+/// Not "brought"/"pulled": "That brought me to the real cause" is a place.
 const REQUEST_VERBS: &[&str] = &[
     "asked", "wanted", "needed", "expected", "told", "hired", "trusted", "tasked", "assigned",
-    "brought", "pulled", "chose", "picked",
+    "chose", "picked",
 ];
 
 /// "<request verb> me to": the speaker was given the job.
@@ -350,8 +351,11 @@ fn is_asked_of_me(toks: &[String]) -> bool {
         .any(|w| REQUEST_VERBS.contains(&w[0].as_str()) && w[1] == "me" && w[2] == "to")
 }
 
-/// "I have not…", "I've never…": experience the speaker did not have.
+/// A clause that opens with "I have not…", "I've never…": experience the
+/// speaker did not have. Only at the start: "…because I never got sign-off"
+/// still tells a story.
 fn is_not_done(toks: &[String]) -> bool {
+    let opening = &toks[..toks.len().min(3)];
     [
         "i have not",
         "i haven't",
@@ -362,7 +366,7 @@ fn is_not_done(toks: &[String]) -> bool {
         "i didn't",
     ]
     .iter()
-    .any(|p| has_phrase(toks, p))
+    .any(|p| has_phrase(opening, p))
 }
 
 const RESULT_CUES: &[&str] = &[
@@ -659,6 +663,14 @@ fn has_past_tense(toks: &[String]) -> bool {
     })
 }
 
+/// A sentence's tokens, and for each whether its word ends in a comma.
+fn tokens_and_commas(words: &[&str]) -> (Vec<String>, Vec<bool>) {
+    words
+        .iter()
+        .flat_map(|w| tokens(w).into_iter().map(move |t| (t, w.ends_with(','))))
+        .unzip()
+}
+
 /// Sentences this long are usually several run together: whisper often
 /// joins them with commas ("…failed every hour, finding the cause was my job").
 const RUN_ON_WORDS: usize = 20;
@@ -687,6 +699,10 @@ fn clauses(toks: &[String], comma_after: &[bool]) -> Vec<Vec<String>> {
             - i;
         let run_on_comma = run_on && i > 0 && comma(i - 1) && next_piece >= MIN_CLAUSE_WORDS;
         let current = out.last();
+        // "If the cache missed, the request went to the database": the
+        // consequence keeps its condition (see `is_hypothetical`).
+        let run_on_comma =
+            run_on_comma && current.is_none_or(|c| c.first().is_none_or(|t| t != "if"));
         let boundary = (new_subject && current.is_some_and(|c| c.len() >= 3))
             || (run_on_comma && current.is_some_and(long_enough));
         if boundary {
@@ -831,11 +847,7 @@ pub fn star(sentences: &[Sentence]) -> Star {
         };
         let raw = without_hesitations(&s.text);
         let raw: Vec<&str> = raw.iter().map(String::as_str).collect();
-        // One token per word at most; keep which ones end a comma-clause.
-        let (toks, comma_after): (Vec<String>, Vec<bool>) = raw
-            .iter()
-            .flat_map(|w| tokens(w).into_iter().map(move |t| (t, w.ends_with(','))))
-            .unzip();
+        let (toks, comma_after) = tokens_and_commas(&raw);
         let mut labels = Vec::new();
         for clause in clauses(&toks, &comma_after) {
             // Still the opening: nothing but a result headline came before.
@@ -1042,16 +1054,31 @@ mod tests {
         ]));
         assert_eq!(parts(&s), ["ST", "A"]);
         // A short piece after a comma stays with the piece before it.
+        let split = |text: &str| {
+            let words: Vec<&str> = text.split_whitespace().collect();
+            let (toks, commas) = tokens_and_commas(&words);
+            clauses(&toks, &commas)
+        };
         assert_eq!(
-            clauses(
-                &tokens("pulling payments out into its own service fell to me"),
-                &[
-                    false, false, false, false, false, false, true, false, true, false
-                ]
+            split(
+                "Our checkout lived inside one big monolith that eight teams deployed every week, \
+                 pulling payments out into its own service, fell to me."
             ),
-            [tokens(
-                "pulling payments out into its own service fell to me"
-            )]
+            [
+                tokens(
+                    "Our checkout lived inside one big monolith that eight teams deployed every week"
+                ),
+                tokens("pulling payments out into its own service fell to me"),
+            ]
+        );
+        // A condition keeps its consequence.
+        assert_eq!(
+            split(
+                "If the cache missed for any reason at all during the sale, \
+                 the request went straight to the primary database."
+            )
+            .len(),
+            1
         );
     }
 
@@ -1080,10 +1107,19 @@ mod tests {
         ]));
         assert_eq!(parts(&s), ["S", "T", "A"]);
         let s = star(&sent(&[
-            "I have never run a search cluster in production.",
+            "I have never worked on a search cluster in production.",
             "I would start with a managed service and measure it.",
         ]));
         assert_eq!(s.letters(), "----");
+        // Only an opening: a story that mentions what was not done is still one.
+        assert!(is_not_done(&tokens("I have never worked on it")));
+        assert!(!is_not_done(&tokens(
+            "Our deploys failed because I never got sign-off"
+        )));
+        // A place, not a job.
+        assert!(!is_asked_of_me(&tokens(
+            "That brought me to the real cause"
+        )));
     }
 
     #[test]
