@@ -28,6 +28,30 @@ fn main() -> anyhow::Result<()> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let args: Vec<String> = std::env::args().skip(1).collect();
     let write = args.iter().any(|a| a == "--write");
+    let snr = args
+        .iter()
+        .position(|a| a == "--snr")
+        .and_then(|i| args.get(i + 1))
+        .map(|db| db.parse::<u8>())
+        .transpose()?
+        .unwrap_or(15);
+    // EVALUATION.md holds the standard run only.
+    let variant = [
+        "--snr",
+        "--no-redecode",
+        "--keep-silences",
+        "--show",
+        "--clean",
+        "--noise",
+        "--gap",
+    ];
+    if write
+        && args
+            .iter()
+            .any(|a| variant.contains(&a.as_str()) || a.ends_with(".bin"))
+    {
+        anyhow::bail!("--write records the standard run only: drop {variant:?} and the model path");
+    }
     let model = args
         .iter()
         .find(|a| a.ends_with(".bin"))
@@ -57,15 +81,8 @@ fn main() -> anyhow::Result<()> {
     let mut by_condition = BTreeMap::new();
     let mut by_voice = BTreeMap::new();
     let mut by_set = BTreeMap::new();
-    let mut noise_estimates: BTreeMap<String, Vec<(f64, bool)>> = BTreeMap::new();
+    let mut noise_estimates: BTreeMap<String, Vec<(Option<f64>, bool)>> = BTreeMap::new();
     let mut misses = Vec::new();
-    let snr = args
-        .iter()
-        .position(|a| a == "--snr")
-        .and_then(|i| args.get(i + 1))
-        .map(|db| db.parse::<u8>())
-        .transpose()?
-        .unwrap_or(15);
     let flagged: Vec<Condition> = [
         ("--clean", Condition::Clean),
         ("--noise", Condition::Noise(snr)),
@@ -116,7 +133,7 @@ fn main() -> anyhow::Result<()> {
             noise_estimates
                 .entry(condition.name())
                 .or_default()
-                .push((o.speech_over_noise_db.unwrap_or(f64::NAN), o.warned_noisy));
+                .push((o.speech_over_noise_db, o.warned_noisy));
             for (i, &(l, d)) in o.star.iter().enumerate() {
                 if l != d && condition == Condition::Clean {
                     misses.push(format!(
@@ -198,25 +215,27 @@ fn set_of(fixture: &str) -> String {
     }
 }
 
-/// Per condition: the noise estimate's range and how many answers were warned.
-fn noise_table(estimates: &BTreeMap<String, Vec<(f64, bool)>>) -> String {
-    let mut out =
-        String::from("| condition | estimate min / median / max | warned noisy |\n|---|---|---|\n");
+/// Per condition: the noise estimate's range (over the answers with any
+/// background; the rendered fixtures' pauses are digital silence) and how
+/// many answers were warned.
+fn noise_table(estimates: &BTreeMap<String, Vec<(Option<f64>, bool)>>) -> String {
+    let mut out = String::from(
+        "| condition | estimate min / median / max | silent background | warned noisy |\n|---|---|---|---|\n",
+    );
     for (condition, values) in estimates {
-        let mut dbs: Vec<f64> = values
-            .iter()
-            .map(|v| v.0)
-            .filter(|d| d.is_finite())
-            .collect();
+        let mut dbs: Vec<f64> = values.iter().filter_map(|v| v.0).collect();
         dbs.sort_by(f64::total_cmp);
-        let warned = values.iter().filter(|v| v.1).count();
-        let (min, median, max) = match (dbs.first(), dbs.get(dbs.len() / 2), dbs.last()) {
-            (Some(a), Some(b), Some(c)) => (*a, *b, *c),
-            _ => (f64::NAN, f64::NAN, f64::NAN),
+        let range = match (dbs.first(), dbs.get(dbs.len() / 2), dbs.last()) {
+            (Some(min), Some(median), Some(max)) => {
+                format!("{min:.1} / {median:.1} / {max:.1} dB")
+            }
+            _ => "–".to_string(),
         };
+        let warned = values.iter().filter(|v| v.1).count();
         out.push_str(&format!(
-            "| {condition} | {min:.1} / {median:.1} / {max:.1} dB | {warned}/{} |\n",
-            values.len()
+            "| {condition} | {range} | {}/{n} | {warned}/{n} |\n",
+            values.len() - dbs.len(),
+            n = values.len()
         ));
     }
     out

@@ -156,9 +156,11 @@ pub struct Outcome {
 pub fn run(whisper: &mut Whisper, bank: &Bank, f: &Fixture, condition: Condition) -> Outcome {
     let clean = wav::read_16k_mono(&f.wav).unwrap().samples;
     let (samples, stretch_s) = condition.apply(&clean);
+    // A fixture's question must be in the built-in bank, as `rehearse
+    // analyze --question` needs it to be.
     let question = f.label["question"]
         .as_str()
-        .and_then(|id| bank.get(id).ok());
+        .map(|id| bank.get(id).unwrap_or_else(|e| panic!("{}: {e}", f.name)));
     let a = session::analyze_samples(&samples, question, whisper, &f.name).unwrap();
     // The analysis alone (no transcription), for the time budget.
     let voice = vad::detect(&samples);

@@ -35,8 +35,9 @@ pub struct AudioInfo {
     /// Length of the recording.
     pub duration_s: f64,
     /// How far the speech stands above the background, in dB
-    /// ([`timing::speech_over_noise_db`]). `None` in older data.
-    #[serde(default)]
+    /// ([`timing::speech_over_noise_db`]). `None` in older data, and when
+    /// the background is silent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speech_over_noise_db: Option<f64>,
 }
 

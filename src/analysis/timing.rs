@@ -118,15 +118,16 @@ fn noise_floor(activity: &VoiceActivity) -> Option<f32> {
     Some(levels[levels.len() / 20])
 }
 
-/// Quieter backgrounds than this are taken as silence (digital silence has
-/// none at all), which caps the estimate (about 60 dB for speech at 0.1).
+/// Backgrounds quieter than this (-80 dBFS) are silence: digital silence, or a
+/// microphone whose noise suppression zeroes the pauses. There is no noise
+/// to measure the speech against, and a quiet voice is not a noisy room.
 const SILENT_FLOOR: f32 = 1e-4;
 
 /// How far the speech stands above the background, in dB: the median level
 /// of the frames inside `spans` over the [`noise_floor`]. `None` without
-/// levels or speech.
+/// levels, speech or any background above [`SILENT_FLOOR`].
 pub fn speech_over_noise_db(activity: &VoiceActivity, spans: &[Span]) -> Option<f64> {
-    let floor = noise_floor(activity)?.max(SILENT_FLOOR);
+    let floor = noise_floor(activity).filter(|&f| f >= SILENT_FLOOR)?;
     let f = activity.frame_s;
     let mut speech: Vec<f32> = activity
         .level
@@ -311,10 +312,11 @@ mod tests {
         a.level = [vec![0.01; 20], vec![0.1; 40]].concat();
         let db = speech_over_noise_db(&a, &speech_spans(&a)).unwrap();
         assert!((db - 20.0).abs() < 1e-6, "{db}");
-        // Digital silence has no background: capped, not infinite.
+        // Digital silence has no background to measure against (and a quiet
+        // voice over it is not a noisy room).
         a.level[..20].fill(0.0);
-        let db = speech_over_noise_db(&a, &speech_spans(&a)).unwrap();
-        assert!((db - 60.0).abs() < 1e-6, "{db}");
+        a.level[20..].fill(0.001);
+        assert_eq!(speech_over_noise_db(&a, &speech_spans(&a)), None);
         // No speech, no estimate.
         assert_eq!(speech_over_noise_db(&a, &[]), None);
     }

@@ -364,3 +364,66 @@ pub fn markdown(a: &Analysis) -> String {
     }
     o
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::{Inputs, analyze};
+    use crate::audio::vad::VoiceActivity;
+    use crate::transcribe::{Transcript, Word};
+
+    /// A short answer: 1 s of background, then 3 s of speech `speech_db`
+    /// above it.
+    fn answer(speech_db: f32) -> Analysis {
+        let speech = 0.01 * 10f32.powf(speech_db / 20.0);
+        let voice = VoiceActivity {
+            frame_s: 0.05,
+            voiced: [vec![false; 20], vec![true; 60]].concat(),
+            level: [vec![0.01; 20], vec![speech; 60]].concat(),
+        };
+        let words = ["I", "fixed", "the", "cache."]
+            .iter()
+            .enumerate()
+            .map(|(i, w)| Word {
+                word: w.to_string(),
+                start_s: 1.0 + i as f64 * 0.5,
+                end_s: 1.4 + i as f64 * 0.5,
+                probability: 0.9,
+            })
+            .collect();
+        let transcript = Transcript::from_words(words);
+        analyze(Inputs {
+            duration_s: 4.0,
+            voice: &voice,
+            transcript: &transcript,
+            question: None,
+        })
+    }
+
+    #[test]
+    fn every_report_warns_about_a_noisy_recording_and_only_then() {
+        let html = |a: &Analysis| {
+            html::page(
+                "answer",
+                &[html::HtmlAnswer {
+                    id: None,
+                    recorded_at: None,
+                    analysis: a,
+                    progress: &[],
+                    audio_wav: None,
+                }],
+            )
+        };
+        let noisy = answer(14.0);
+        let plain = Style { color: false };
+        assert!(
+            terminal(&noisy, plain).contains("Noisy recording: your voice is only about 14 dB")
+        );
+        assert!(markdown(&noisy).contains("**Noisy recording"));
+        assert!(html(&noisy).contains("<p class=\"warning\">Noisy recording"));
+        let quiet_room = answer(30.0);
+        assert!(!terminal(&quiet_room, plain).contains("Noisy"));
+        assert!(!markdown(&quiet_room).contains("Noisy"));
+        assert!(!html(&quiet_room).contains("Noisy recording"));
+    }
+}

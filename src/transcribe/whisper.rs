@@ -261,16 +261,16 @@ impl Whisper {
         let mut words = self.decode(state, params.clone(), samples, offset_s, prompt)?;
         if self.options.redecode_thin_stretches {
             for (from_s, to_s) in thin_stretches(&words) {
+                // Cancelled means the caller no longer wants this run at all.
                 if cancel.is_some_and(|c| c.load(Ordering::Acquire)) {
                     return Err(ModelError::Transcribe("cancelled".into()));
                 }
-                let at =
-                    |t: f64| (((t - offset_s).max(0.0) * 16_000.0) as usize).min(samples.len());
+                let at = |t: f64| (((t - offset_s).max(0.0) * RATE) as usize).min(samples.len());
                 let (from, to) = (at(from_s - THIN_PAD_S), at(to_s + THIN_PAD_S));
-                let piece_offset = offset_s + from as f64 / 16_000.0;
+                let piece_offset = offset_s + from as f64 / RATE;
                 let again =
                     self.decode(state, params.clone(), &samples[from..to], piece_offset, "")?;
-                let inside = |w: &Word| w.start_s >= from_s - 0.05 && w.start_s < to_s + 0.05;
+                let inside = |w: &Word| in_stretch(w, from_s, to_s);
                 let heard_before = words.iter().filter(|w| inside(w)).count();
                 let mut heard_again: Vec<Word> = again.into_iter().filter(inside).collect();
                 trim_repeats(&words, &mut heard_again, from_s, to_s);
@@ -328,7 +328,7 @@ impl Whisper {
         if self.options.fit_audio_ctx {
             // The encoder's context covers 30 s in 1500 steps; a short chunk
             // needs only its own length (plus a little room).
-            let steps = (heard.len() as f64 / 16_000.0 * 50.0).ceil() as i32 + 64;
+            let steps = (heard.len() as f64 / RATE * 50.0).ceil() as i32 + 64;
             params.set_audio_ctx(steps.min(1500));
         }
         state
@@ -370,7 +370,6 @@ impl Whisper {
         words: &mut Vec<Word>,
         cancel: Option<&AtomicBool>,
     ) -> Result<(), ModelError> {
-        const RATE: f64 = 16_000.0;
         let spans = timing::speech_spans(&vad::detect(samples));
         // Word times on this piece's own timeline, snapped to speech as the analysis does.
         let mut local: Vec<Word> = words
@@ -472,6 +471,9 @@ impl Transcriber for Whisper {
     }
 }
 
+/// whisper's sample rate.
+const RATE: f64 = 16_000.0;
+
 /// A word whisper stretched over this long is suspect ("data" over 2 s).
 const STRETCHED_WORD_S: f64 = 0.6;
 /// Runs of stretched words this long are decoded again.
@@ -479,6 +481,15 @@ const THIN_STRETCH_S: f64 = 10.0;
 /// Fewer words a second than this in such a run is a hole; people say two
 /// to three.
 const THIN_WORDS_PER_S: f64 = 1.0;
+/// A word starting this close outside a stretch still belongs to it.
+const STRETCH_EDGE_S: f64 = 0.05;
+
+/// Whether `w` starts within the stretch `from_s..to_s` (give or take
+/// [`STRETCH_EDGE_S`]).
+fn in_stretch(w: &Word, from_s: f64, to_s: f64) -> bool {
+    w.start_s >= from_s - STRETCH_EDGE_S && w.start_s < to_s + STRETCH_EDGE_S
+}
+
 /// Audio kept either side of a thin stretch when decoding it again.
 const THIN_PAD_S: f64 = 0.5;
 
@@ -548,18 +559,17 @@ fn word_key(w: &Word) -> String {
 /// repeat the words just outside it: the second pass hears some of the
 /// speech the first already wrote next to the stretch.
 fn trim_repeats(words: &[Word], again: &mut Vec<Word>, from_s: f64, to_s: f64) {
-    let key = word_key;
     let before: Vec<String> = words
         .iter()
-        .filter(|w| w.start_s < from_s - 0.05)
-        .map(key)
+        .filter(|w| w.start_s < from_s - STRETCH_EDGE_S)
+        .map(word_key)
         .collect();
     let after: Vec<String> = words
         .iter()
-        .filter(|w| w.start_s >= to_s + 0.05)
-        .map(key)
+        .filter(|w| w.start_s >= to_s + STRETCH_EDGE_S)
+        .map(word_key)
         .collect();
-    let heard: Vec<String> = again.iter().map(key).collect();
+    let heard: Vec<String> = again.iter().map(word_key).collect();
     // The longest run of `again` that opens with the last words before it.
     let head = (1..=heard.len().min(before.len()))
         .rev()
