@@ -36,6 +36,14 @@ fn fixtures() -> Vec<Fixture> {
     out
 }
 
+/// The labelled fixture called `name`.
+fn fixture(name: &str) -> Fixture {
+    fixtures()
+        .into_iter()
+        .find(|f| f.name == name)
+        .unwrap_or_else(|| panic!("no fixture {name}"))
+}
+
 fn analyze_json(wav: &std::path::Path, question: &str) -> Value {
     let out = rehearse()
         .arg("--model")
@@ -129,10 +137,7 @@ fn fixture_set_meets_the_accuracy_targets() {
 
 #[test]
 fn analyze_json_matches_the_snapshot() {
-    let f = fixtures()
-        .into_iter()
-        .find(|f| f.name == "cache-full")
-        .unwrap();
+    let f = fixture("cache-full");
     let a = analyze_json(&f.wav, "performance-optimization");
     insta::assert_json_snapshot!("cache-full", a, {
         ".transcript.words[].probability" => insta::rounded_redaction(1),
@@ -147,10 +152,7 @@ fn analyze_json_matches_the_snapshot() {
 
 #[test]
 fn markdown_report_shows_star_and_suggestions() {
-    let f = fixtures()
-        .into_iter()
-        .find(|f| f.name == "deploy-no-result")
-        .unwrap();
+    let f = fixture("deploy-no-result");
     let out = rehearse()
         .arg("--model")
         .arg(tiny_en())
@@ -172,10 +174,7 @@ fn markdown_report_shows_star_and_suggestions() {
 
 #[test]
 fn terminal_report_has_no_colour_when_piped() {
-    let f = fixtures()
-        .into_iter()
-        .find(|f| f.name == "tests-short")
-        .unwrap();
+    let f = fixture("tests-short");
     let out = rehearse()
         .arg("--model")
         .arg(tiny_en())
@@ -192,10 +191,7 @@ fn terminal_report_has_no_colour_when_piped() {
 
 #[test]
 fn a_noisy_recording_is_reported_as_less_certain() {
-    let f = fixtures()
-        .into_iter()
-        .find(|f| f.name == "tests-short")
-        .unwrap();
+    let f = fixture("tests-short");
     let clean = rehearse::audio::wav::read_16k_mono(&f.wav).unwrap().samples;
     let dir = tempfile::tempdir().unwrap();
     let noisy = dir.path().join("noisy.wav");
@@ -218,11 +214,7 @@ fn a_noisy_recording_is_reported_as_less_certain() {
 #[test]
 fn user_errors_get_one_line_messages() {
     let dir = tempfile::tempdir().unwrap();
-    let wav = fixtures()
-        .into_iter()
-        .find(|f| f.name == "tests-short")
-        .unwrap()
-        .wav;
+    let wav = fixture("tests-short").wav;
     let bad_bank = write(
         dir.path(),
         "bank.toml",
