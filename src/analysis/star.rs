@@ -686,26 +686,29 @@ const MIN_CLAUSE_WORDS: usize = 5;
 fn clauses(toks: &[String], comma_after: &[bool]) -> Vec<Vec<String>> {
     let comma = |i: usize| comma_after.get(i).copied().unwrap_or(false);
     let run_on = toks.len() >= RUN_ON_WORDS;
+    // How many words from `i` up to and including the next comma (or the end).
+    let piece_from = |i: usize| {
+        (i..toks.len())
+            .find(|&j| comma(j))
+            .map_or(toks.len(), |j| j + 1)
+            - i
+    };
     let mut out: Vec<Vec<String>> = vec![Vec::new()];
     for (i, t) in toks.iter().enumerate() {
+        let current = out.last().map_or(&[][..], Vec::as_slice);
         let new_subject = i > 0
             && (t == "i" || t == "we")
-            && (comma(i - 1) || matches!(toks[i - 1].as_str(), "and" | "so" | "then" | "but"));
-        let long_enough = |c: &Vec<String>| c.len() >= MIN_CLAUSE_WORDS;
-        let next_piece = (i..toks.len())
-            .find(|&j| comma(j))
-            .unwrap_or(toks.len() - 1)
-            + 1
-            - i;
-        let run_on_comma = run_on && i > 0 && comma(i - 1) && next_piece >= MIN_CLAUSE_WORDS;
-        let current = out.last();
+            && (comma(i - 1) || matches!(toks[i - 1].as_str(), "and" | "so" | "then" | "but"))
+            && current.len() >= 3;
         // "If the cache missed, the request went to the database": the
         // consequence keeps its condition (see `is_hypothetical`).
-        let run_on_comma =
-            run_on_comma && current.is_none_or(|c| c.first().is_none_or(|t| t != "if"));
-        let boundary = (new_subject && current.is_some_and(|c| c.len() >= 3))
-            || (run_on_comma && current.is_some_and(long_enough));
-        if boundary {
+        let run_on_comma = run_on
+            && i > 0
+            && comma(i - 1)
+            && current.len() >= MIN_CLAUSE_WORDS
+            && current[0] != "if"
+            && piece_from(i) >= MIN_CLAUSE_WORDS;
+        if new_subject || run_on_comma {
             out.push(Vec::new());
         }
         if let Some(c) = out.last_mut() {
