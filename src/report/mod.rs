@@ -380,6 +380,7 @@ mod tests {
             frame_s: 0.05,
             voiced: [vec![false; 20], vec![true; 60]].concat(),
             level: [vec![0.01; 20], vec![speech; 60]].concat(),
+            voice_band: Vec::new(),
         };
         let words = ["I", "fixed", "the", "cache."]
             .iter()
