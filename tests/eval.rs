@@ -24,7 +24,12 @@ fn star_labels_and_filler_precision_and_recall_hold_on_the_labelled_set() {
     );
     let mut score = eval::Score::default();
     for f in &set {
-        let o = eval::run(&mut whisper, &bank, f, eval::Condition::Clean);
+        let o = eval::run(
+            eval::Decode::Batch(&mut whisper),
+            &bank,
+            f,
+            eval::Condition::Clean,
+        );
         score.add(&o);
     }
     let groups = [("clean".to_string(), score.clone())].into_iter().collect();

@@ -63,6 +63,9 @@ pub enum Condition {
     /// White noise mixed in at this signal-to-noise ratio in dB (over the
     /// speech); 15 in the standard run.
     Noise(u8),
+    /// Pink noise at this signal-to-noise ratio in dB (a sweep, not part of
+    /// the standard run).
+    PinkNoise(u8),
     /// 5 s of silence inserted at the pause nearest the middle of the answer.
     Gap5,
 }
@@ -72,6 +75,7 @@ impl Condition {
         match self {
             Condition::Clean => "clean".to_string(),
             Condition::Noise(db) => format!("noise {db} dB SNR"),
+            Condition::PinkNoise(db) => format!("pink noise {db} dB SNR"),
             Condition::Gap5 => "5 s silence gap".to_string(),
         }
     }
@@ -81,6 +85,10 @@ impl Condition {
         match self {
             Condition::Clean => (clean.to_vec(), 0.0),
             Condition::Noise(db) => (with_noise(clean, f32::from(db), 0x9e37_79b9_7f4a_7c15), 0.0),
+            Condition::PinkNoise(db) => (
+                with_pink_noise(clean, f32::from(db), 0x9e37_79b9_7f4a_7c15),
+                0.0,
+            ),
             Condition::Gap5 => {
                 let voice = vad::detect(clean);
                 let middle = voice.voiced.len() / 2;
@@ -107,21 +115,51 @@ impl Condition {
 /// `clean` with white noise `snr_db` below its speech (samples above 0.01),
 /// from a fixed-seed generator so every run hears the same noise.
 pub fn with_noise(clean: &[f32], snr_db: f32, seed: u64) -> Vec<f32> {
-    let voiced: Vec<f32> = clean.iter().copied().filter(|s| s.abs() > 0.01).collect();
-    let power = voiced.iter().map(|s| s * s).sum::<f32>() / voiced.len().max(1) as f32;
-    let noise_rms = (power / 10f32.powf(snr_db / 10.0)).sqrt();
     // Uniform noise in [-1, 1] has RMS 1/sqrt(3).
-    let scale = noise_rms * 3f32.sqrt();
+    mix(clean, &white(clean.len(), seed), 3f32.sqrt(), snr_db)
+}
+
+/// The same with pink noise (-3 dB per octave, nearer a room's fans and
+/// traffic than white noise): Paul Kellet's filter over the same white noise.
+pub fn with_pink_noise(clean: &[f32], snr_db: f32, seed: u64) -> Vec<f32> {
+    let mut b = [0f32; 3];
+    let pink: Vec<f32> = white(clean.len(), seed)
+        .into_iter()
+        .map(|w| {
+            b[0] = 0.99765 * b[0] + w * 0.0990;
+            b[1] = 0.96300 * b[1] + w * 0.2965;
+            b[2] = 0.57000 * b[2] + w * 1.0526;
+            b[0] + b[1] + b[2] + w * 0.1848
+        })
+        .collect();
+    let rms = (pink.iter().map(|s| s * s).sum::<f32>() / pink.len().max(1) as f32).sqrt();
+    mix(clean, &pink, 1.0 / rms.max(f32::MIN_POSITIVE), snr_db)
+}
+
+/// Uniform noise in [-1, 1] from a fixed-seed xorshift generator.
+fn white(len: usize, seed: u64) -> Vec<f32> {
     let mut state = seed;
-    clean
-        .iter()
-        .map(|s| {
+    (0..len)
+        .map(|_| {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
-            let uniform = (state >> 11) as f32 / (1u64 << 53) as f32 * 2.0 - 1.0;
-            (s + uniform * scale).clamp(-1.0, 1.0)
+            (state >> 11) as f32 / (1u64 << 53) as f32 * 2.0 - 1.0
         })
+        .collect()
+}
+
+/// `noise` (times `to_unit_rms` it has RMS 1) scaled to `snr_db` below the
+/// speech of `clean` (its samples above 0.01) and added.
+fn mix(clean: &[f32], noise: &[f32], to_unit_rms: f32, snr_db: f32) -> Vec<f32> {
+    let voiced: Vec<f32> = clean.iter().copied().filter(|s| s.abs() > 0.01).collect();
+    let power = voiced.iter().map(|s| s * s).sum::<f32>() / voiced.len().max(1) as f32;
+    let noise_rms = (power / 10f32.powf(snr_db / 10.0)).sqrt();
+    let scale = noise_rms * to_unit_rms;
+    clean
+        .iter()
+        .zip(noise)
+        .map(|(s, n)| (s + n * scale).clamp(-1.0, 1.0))
         .collect()
 }
 
@@ -152,8 +190,18 @@ pub struct Outcome {
     pub detail: String,
 }
 
+/// How an answer is transcribed.
+pub enum Decode<'a> {
+    /// In one go, as `rehearse analyze` does.
+    Batch(&'a mut Whisper),
+    /// In chunks cut at pauses, as a live practice answer is: the streaming
+    /// worker's code (`transcribe_chunked`), with a model loaded from this
+    /// file for each answer (the worker takes the model for its thread).
+    Streamed(&'a std::path::Path),
+}
+
 /// Runs one fixture under one condition.
-pub fn run(whisper: &mut Whisper, bank: &Bank, f: &Fixture, condition: Condition) -> Outcome {
+pub fn run(decode: Decode, bank: &Bank, f: &Fixture, condition: Condition) -> Outcome {
     let clean = wav::read_16k_mono(&f.wav).unwrap().samples;
     let (samples, stretch_s) = condition.apply(&clean);
     // A fixture's question must be in the built-in bank, as `rehearse
@@ -161,7 +209,24 @@ pub fn run(whisper: &mut Whisper, bank: &Bank, f: &Fixture, condition: Condition
     let question = f.label["question"]
         .as_str()
         .map(|id| bank.get(id).unwrap_or_else(|e| panic!("{}: {e}", f.name)));
-    let a = session::analyze_samples(&samples, question, whisper, &f.name).unwrap();
+    let a = match decode {
+        Decode::Batch(whisper) => {
+            session::analyze_samples(&samples, question, whisper, &f.name).unwrap()
+        }
+        Decode::Streamed(model) => {
+            let whisper =
+                Whisper::load(model, rehearse::transcribe::WhisperOptions::default()).unwrap();
+            let voice = vad::detect(&samples);
+            let (_, transcript) = rehearse::transcribe::stream::transcribe_chunked(
+                whisper,
+                &samples,
+                &voice.voiced,
+                rehearse::transcribe::stream::Chunker::new(),
+            )
+            .unwrap();
+            session::analyze_transcribed(&samples, &voice, &transcript, question, &f.name).unwrap()
+        }
+    };
     // The analysis alone (no transcription), for the time budget.
     let voice = vad::detect(&samples);
     let t = Instant::now();
