@@ -260,7 +260,15 @@ impl Whisper {
         }
         let mut words = self.decode(state, params.clone(), samples, offset_s, prompt)?;
         if self.options.redecode_thin_stretches {
-            for (from_s, to_s) in thin_stretches(&words) {
+            let spans = timing::speech_spans(&vad::detect(samples));
+            let mut stretches = thin_stretches(&words);
+            stretches.extend(unheard_speech(
+                &words,
+                &spans,
+                offset_s,
+                samples.len() as f64 / RATE,
+            ));
+            for (from_s, to_s) in stretches {
                 // Cancelled means the caller no longer wants this run at all.
                 if cancel.is_some_and(|c| c.load(Ordering::Acquire)) {
                     return Err(ModelError::Transcribe("cancelled".into()));
@@ -539,6 +547,47 @@ fn thin_stretches(words: &[Word]) -> Vec<(f64, f64)> {
     out
 }
 
+/// Speech this long with no word over it was skipped, not misheard.
+const UNHEARD_SPEECH_S: f64 = 2.0;
+
+/// Speech whisper wrote no word over: a gap between words (or before the
+/// first, or after the last) holding [`UNHEARD_SPEECH_S`] or more of speech
+/// (`spans`, on the piece's own timeline, which starts at `offset_s` and
+/// lasts `length_s`). Whisper sometimes ends a 30 s window early and never
+/// comes back to the rest ("…with no timeout set." and then nothing over the
+/// last 12 s of the answer). Each is returned as the speech inside the gap.
+fn unheard_speech(
+    words: &[Word],
+    spans: &[timing::Span],
+    offset_s: f64,
+    length_s: f64,
+) -> Vec<(f64, f64)> {
+    let mut edges = vec![offset_s];
+    for w in words {
+        edges.push(w.start_s);
+        edges.push(w.end_s);
+    }
+    edges.push(offset_s + length_s);
+    edges
+        .chunks_exact(2)
+        .filter_map(|gap| {
+            let (from, to) = (gap[0], gap[1]);
+            let inside: Vec<(f64, f64)> = spans
+                .iter()
+                .map(|s| {
+                    (
+                        (s.start_s + offset_s).max(from),
+                        (s.end_s + offset_s).min(to),
+                    )
+                })
+                .filter(|(a, b)| b > a)
+                .collect();
+            let speech: f64 = inside.iter().map(|(a, b)| b - a).sum();
+            (speech >= UNHEARD_SPEECH_S).then(|| (inside[0].0, inside[inside.len() - 1].1))
+        })
+        .collect()
+}
+
 /// Word 4-grams that occur more than once: a passage decoded twice.
 fn repeated_phrases(words: &[Word]) -> usize {
     let keys: Vec<String> = words.iter().map(word_key).collect();
@@ -692,6 +741,29 @@ mod tests {
             .map(|w| timed(&w.word, w.start_s / 2.0, w.end_s / 2.0))
             .collect();
         assert!(thin_stretches(&loose).is_empty());
+    }
+
+    #[test]
+    fn speech_after_the_last_word_is_unheard_speech() {
+        // holdout4-goroutine under pink noise: words to 28 s, then whisper
+        // stopped while the speaker went on to 40 s. The piece starts at 5 s.
+        let span = |a: f64, b: f64| timing::Span {
+            start_s: a,
+            end_s: b,
+        };
+        let words: Vec<Word> = (0..50)
+            .map(|i| timed("word", 5.5 + i as f64 * 0.45, 5.5 + i as f64 * 0.45 + 0.4))
+            .collect();
+        let last = words[49].end_s;
+        let spans = [span(0.5, 18.0), span(18.5, 35.0)];
+        let unheard = unheard_speech(&words, &spans, 5.0, 36.0);
+        assert_eq!(unheard.len(), 1, "{unheard:?}");
+        assert!((unheard[0].0 - last).abs() < 1e-9 && (unheard[0].1 - 40.0).abs() < 1e-9);
+        // A pause, or a second of speech whisper let pass, is not a skip.
+        let spans = [span(0.5, 23.0), span(30.0, 31.0)];
+        assert!(unheard_speech(&words, &spans, 5.0, 36.0).is_empty());
+        // Nothing heard at all over speech: the speech is decoded again.
+        assert_eq!(unheard_speech(&[], &spans, 5.0, 36.0), [(5.5, 36.0)]);
     }
 
     #[test]
