@@ -33,6 +33,16 @@ fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let write = args.iter().any(|a| a == "--write");
     let streamed = args.iter().any(|a| a == "--streamed");
+    if streamed
+        && (args
+            .iter()
+            .any(|a| a == "--keep-silences" || a == "--no-redecode")
+            || std::env::var("EVAL_FILLER_BIAS").is_ok())
+    {
+        anyhow::bail!(
+            "--streamed decodes with the default options: drop --keep-silences, --no-redecode and EVAL_FILLER_BIAS"
+        );
+    }
     let snr = args
         .iter()
         .position(|a| a == "--snr")

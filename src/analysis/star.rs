@@ -374,35 +374,35 @@ fn is_handed_to_me(toks: &[String]) -> bool {
 
 /// Units a deadline is given in.
 const TIME_UNITS: &[&str] = &[
-    "hour", "hours", "day", "days", "week", "weeks", "month", "months", "quarter", "year",
+    "minute", "minutes", "hour", "hours", "day", "days", "week", "weeks", "month", "months",
+    "quarter", "quarters", "year", "years",
 ];
 
 /// A deadline the speaker worked to: "I had six weeks to…", "we had only a
-/// day before…", "I had until the release…". Not "we had three days of
-/// downtime": the time must be for something, or end the clause ("I had six
-/// weeks.").
+/// day before…", "I had until the release…": "I/we had", then "until" or a
+/// quantity of time followed by "to", "before", "until" or the clause's end
+/// ("I had six weeks."). Not "we had three days of downtime", "we had
+/// outages until I fixed it" or "I had a rough week".
 fn is_deadline(toks: &[String]) -> bool {
     toks.windows(2).enumerate().any(|(i, w)| {
-        let rest = &toks[i + 2..];
-        let time = rest
+        if !(matches!(w[0].as_str(), "i" | "we") && w[1] == "had") {
+            return false;
+        }
+        let rest: Vec<&String> = toks[i + 2..]
             .iter()
-            .position(|t| !matches!(t.as_str(), "only" | "just" | "about" | "roughly"))
-            .and_then(|start| {
-                rest.iter()
-                    .enumerate()
-                    .skip(start)
-                    .take(3)
-                    .find(|(_, t)| t.as_str() == "until" || TIME_UNITS.contains(&t.as_str()))
-            });
-        matches!(w[0].as_str(), "i" | "we")
-            && w[1] == "had"
-            && time.is_some_and(|(k, t)| {
-                t == "until"
-                    || k + 1 == rest.len()
-                    || rest[k + 1..]
-                        .iter()
-                        .any(|t| matches!(t.as_str(), "to" | "before" | "until"))
-            })
+            .skip_while(|t| matches!(t.as_str(), "only" | "just" | "about" | "roughly"))
+            .collect();
+        match rest.as_slice() {
+            [until, ..] if until.as_str() == "until" => true,
+            [quantity, unit, after @ ..] => {
+                (is_measure(quantity) || matches!(quantity.as_str(), "a" | "an"))
+                    && TIME_UNITS.contains(&unit.as_str())
+                    && after
+                        .first()
+                        .is_none_or(|t| matches!(t.as_str(), "to" | "before" | "until"))
+            }
+            _ => false,
+        }
     })
 }
 
@@ -839,9 +839,9 @@ fn is_measured_comparison(toks: &[String]) -> bool {
     })
 }
 
-/// Scores one clause. `position` is the sentence's place in the answer (0 to
-/// 1), `first` whether it is still the opening, `story_told` whether an
-/// earlier sentence gave a Task or an Action.
+/// Scores one clause. `position` is its place in the answer (0 to 1),
+/// `first` whether it is still the opening, `story_told` whether an earlier
+/// sentence or clause gave a Task or an Action.
 fn score_clause(toks: &[String], position: f64, first: bool, story_told: bool) -> Scores {
     if is_hypothetical(toks) {
         return Scores {
@@ -929,9 +929,9 @@ fn score_clause(toks: &[String], position: f64, first: bool, story_told: bool) -
     }
     // Work not done is no outcome ("I haven't had the chance to do it
     // yet"), unless it is a change that lasted ("I never got paged again").
-    let lasting = ["again", "since", "anymore"]
+    let lasting = ["again", "anymore", "since then", "ever since"]
         .iter()
-        .any(|w| toks.iter().any(|t| t == w));
+        .any(|p| has_phrase(toks, p));
     if is_outcome_unknown(toks) || (is_not_done(toks) && !lasting) {
         result = 0.0;
     }
@@ -963,7 +963,7 @@ pub fn star(sentences: &[Sentence]) -> Star {
         let raw = without_hesitations(&s.text);
         let raw: Vec<&str> = raw.iter().map(String::as_str).collect();
         let (toks, comma_after) = tokens_and_commas(&raw);
-        carries.push(!is_hypothetical(&toks) && !is_not_done(&toks));
+        carries.push(!is_hypothetical(&toks) && !is_not_done(&toks) && !is_outcome_unknown(&toks));
         let mut labels = Vec::new();
         let pieces = clauses(&toks, &comma_after);
         let count = pieces.len();
@@ -1395,6 +1395,14 @@ mod tests {
         // The same, as whisper cut it into two sentences.
         assert!(with("I had 6 weeks.").task.present);
         assert!(!with(lost).task.present, "{:?}", with(lost).sentences);
+        for not_a_deadline in [
+            "We had outages until I fixed the config.",
+            "I had a rough week.",
+            "We had outages every week before I joined.",
+        ] {
+            assert!(!is_deadline(&tokens(not_a_deadline)), "{not_a_deadline}");
+        }
+        assert!(is_deadline(&tokens("We had until Friday to ship it.")));
     }
 
     #[test]

@@ -106,14 +106,18 @@ const SOFT_ONSET_OVER_FLOOR: f32 = 1.6;
 /// Frames in a row a soft onset must last (48 ms): noise crosses the level
 /// for one frame in about fifty, three in a row about once in 100,000.
 const SOFT_ONSET_FRAMES: usize = 3;
+/// How far back soft onsets may move a stretch's start in all: a soft
+/// syllable or two, not a fan that rises and falls for seconds.
+const SOFT_ONSET_MAX_S: f64 = 0.5;
 
 /// Moves each stretch's start back over a soft onset that the voice detector
 /// and the noise gate missed: a run of frames whose voice-band level
 /// ([`VoiceActivity::voice_band`]) stands [`SOFT_ONSET_OVER_FLOOR`] over the
 /// band's floor, ending less than a pause before the stretch ("One Friday…"
-/// starts with a /w/ that broadband noise hides). Only with a measurable
-/// background: over digital silence the voice detector already hears it.
-/// Stretches that come within a pause of each other merge.
+/// starts with a /w/ that broadband noise hides), and again before that run,
+/// at most [`SOFT_ONSET_MAX_S`] in all. Only with a measurable background:
+/// over digital silence the voice detector already hears it. Stretches that
+/// come within a pause of each other merge.
 fn with_soft_onsets(activity: &VoiceActivity, spans: Vec<Span>) -> Vec<Span> {
     let band = &activity.voice_band;
     if band.len() != activity.voiced.len() || band.is_empty() || spans.is_empty() {
@@ -130,8 +134,11 @@ fn with_soft_onsets(activity: &VoiceActivity, spans: Vec<Span>) -> Vec<Span> {
     let reach = (MIN_PAUSE_S / f).round() as usize;
     let mut out: Vec<Span> = Vec::with_capacity(spans.len());
     for span in spans {
-        let earliest = out.last().map_or(0, |p| (p.end_s / f).round() as usize);
         let mut start = ((span.start_s / f).round() as usize).min(band.len());
+        let earliest = out
+            .last()
+            .map_or(0, |p| (p.end_s / f).round() as usize)
+            .max(start.saturating_sub((SOFT_ONSET_MAX_S / f).round() as usize));
         // The latest loud run ending within reach before the start, then its beginning.
         while let Some(end) = (earliest.max(start.saturating_sub(reach))..start)
             .rev()
@@ -325,6 +332,39 @@ mod tests {
         // A loud run more than a pause before the speech is not its onset.
         a.voice_band = [vec![0.01; 14], vec![0.02; 3], vec![0.01; 8], vec![0.1; 20]].concat();
         assert!((speech_spans(&a)[0].start_s - 1.25).abs() < 1e-9);
+        // Two soft runs, each within a pause of the next: both, up to 0.5 s.
+        a.voice_band = [
+            vec![0.01; 17],
+            vec![0.02; 3],
+            vec![0.01; 2],
+            vec![0.02; 3],
+            vec![0.1; 20],
+        ]
+        .concat();
+        assert!(
+            (speech_spans(&a)[0].start_s - 0.85).abs() < 1e-9,
+            "{:?}",
+            speech_spans(&a)
+        );
+        // A band that stays up for seconds moves the start back 0.5 s only.
+        a.voice_band = [vec![0.01; 5], vec![0.02; 20], vec![0.1; 20]].concat();
+        assert!(
+            (speech_spans(&a)[0].start_s - 0.75).abs() < 1e-9,
+            "{:?}",
+            speech_spans(&a)
+        );
+    }
+
+    #[test]
+    fn a_soft_onset_that_closes_the_pause_joins_the_stretch_before() {
+        // Speech, 0.4 s of silence whose last 0.2 s is a soft onset, speech:
+        // the 0.2 s left is too short to be a pause, so the stretches merge.
+        let pattern = format!("{}{}{}", "#".repeat(20), ".".repeat(8), "#".repeat(20));
+        let mut a = activity(&pattern);
+        a.level = [vec![0.1; 20], vec![0.01; 8], vec![0.1; 20]].concat();
+        a.voice_band = [vec![0.1; 20], vec![0.01; 4], vec![0.02; 4], vec![0.1; 20]].concat();
+        let spans = speech_spans(&a);
+        assert_eq!(spans.len(), 1, "{spans:?}");
     }
 
     fn activity(pattern: &str) -> VoiceActivity {

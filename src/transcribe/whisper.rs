@@ -289,7 +289,10 @@ impl Whisper {
                     heard_again = heard_again.len(),
                     "thin stretch decoded again"
                 );
-                if heard_again.len() > heard_before {
+                // More than before, and at a speaking rate: not a "Thank
+                // you." invented over a few seconds of noise.
+                let rate_heard = heard_again.len() as f64 / (to_s - from_s).max(f64::EPSILON);
+                if heard_again.len() > heard_before && rate_heard >= THIN_WORDS_PER_S {
                     let mut merged: Vec<Word> =
                         words.iter().filter(|w| !inside(w)).cloned().collect();
                     merged.extend(heard_again);
@@ -487,7 +490,7 @@ const STRETCHED_WORD_S: f64 = 0.6;
 /// Runs of stretched words this long are decoded again.
 const THIN_STRETCH_S: f64 = 10.0;
 /// Fewer words a second than this in such a run is a hole; people say two
-/// to three.
+/// to three. A second pass is kept only if it hears at least this many.
 const THIN_WORDS_PER_S: f64 = 1.0;
 /// A word starting this close outside a stretch still belongs to it.
 const STRETCH_EDGE_S: f64 = 0.05;
