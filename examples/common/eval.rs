@@ -209,6 +209,7 @@ pub fn run(decode: Decode, bank: &Bank, f: &Fixture, condition: Condition) -> Ou
     let question = f.label["question"]
         .as_str()
         .map(|id| bank.get(id).unwrap_or_else(|e| panic!("{}: {e}", f.name)));
+    let voice = vad::detect(&samples);
     let a = match decode {
         Decode::Batch(whisper) => {
             session::analyze_samples(&samples, question, whisper, &f.name).unwrap()
@@ -216,7 +217,6 @@ pub fn run(decode: Decode, bank: &Bank, f: &Fixture, condition: Condition) -> Ou
         Decode::Streamed(model) => {
             let whisper =
                 Whisper::load(model, rehearse::transcribe::WhisperOptions::default()).unwrap();
-            let voice = vad::detect(&samples);
             let (_, transcript) = rehearse::transcribe::stream::transcribe_chunked(
                 whisper,
                 &samples,
@@ -228,7 +228,6 @@ pub fn run(decode: Decode, bank: &Bank, f: &Fixture, condition: Condition) -> Ou
         }
     };
     // The analysis alone (no transcription), for the time budget.
-    let voice = vad::detect(&samples);
     let t = Instant::now();
     let _ = session::analyze_transcribed(&samples, &voice, &a.transcript, question, &f.name);
     let analysis_ms = t.elapsed().as_secs_f64() * 1000.0;

@@ -123,9 +123,7 @@ fn with_soft_onsets(activity: &VoiceActivity, spans: Vec<Span>) -> Vec<Span> {
     if band.len() != activity.voiced.len() || band.is_empty() || spans.is_empty() {
         return spans;
     }
-    let mut sorted = band.clone();
-    sorted.sort_by(f32::total_cmp);
-    let floor = sorted[sorted.len() / 20];
+    let floor = fifth_percentile(band);
     if floor < SILENT_FLOOR {
         return spans;
     }
@@ -179,9 +177,15 @@ fn noise_floor(activity: &VoiceActivity) -> Option<f32> {
     if activity.level.len() != activity.voiced.len() || activity.level.is_empty() {
         return None;
     }
-    let mut levels = activity.level.clone();
-    levels.sort_by(f32::total_cmp);
-    Some(levels[levels.len() / 20])
+    Some(fifth_percentile(&activity.level))
+}
+
+/// The 5th-percentile of non-empty `levels`: a recording's background, in
+/// whichever band they were measured.
+fn fifth_percentile(levels: &[f32]) -> f32 {
+    let mut sorted = levels.to_vec();
+    sorted.sort_by(f32::total_cmp);
+    sorted[sorted.len() / 20]
 }
 
 /// Backgrounds quieter than this (-80 dBFS) are silence: digital silence, or a
