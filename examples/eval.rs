@@ -15,7 +15,8 @@
 //! `--streamed` transcribes as a live practice answer is (in chunks cut at
 //! pauses, default decoding options) instead of in one go.
 //! `--show NAME` runs only that fixture and prints its transcript and timing
-//! under each condition (for reading a miss).
+//! under each condition (for reading a miss); `EVAL_DUMP=DIR` writes the
+//! audio of each answer and condition there, as the pipeline heard it.
 
 use std::collections::BTreeMap;
 

@@ -38,9 +38,9 @@ fn analyze_json(wav: &std::path::Path, question: &str) -> Value {
 /// why (and in EVALUATION.md). The target stays 5 % for every other answer,
 /// and the test fails once one of these meets it, so the list cannot go stale.
 const KNOWN_WPM_MISSES: &[(&str, &str)] = &[(
-    "holdout6-dashboard-would-trap",
-    "whisper (batch) skips the sentence said across the end of its first 30 s window: \
-     84 of 99 words, 15.3 %; issue 7",
+    "holdout4-goroutine-leak-no-result",
+    "whisper mishears the diphone voice into extra words (\"heap profiles\" as \"heap row \
+     files\", \"tracking it down\" as \"track of it down\"): 114 of 107 words, 6.6 %; issue 7",
 )];
 
 #[test]

@@ -204,6 +204,11 @@ pub enum Decode<'a> {
 pub fn run(decode: Decode, bank: &Bank, f: &Fixture, condition: Condition) -> Outcome {
     let clean = wav::read_16k_mono(&f.wav).unwrap().samples;
     let (samples, stretch_s) = condition.apply(&clean);
+    // The audio as the pipeline hears it, to run `rehearse analyze` on a miss.
+    if let Some(dir) = std::env::var_os("EVAL_DUMP") {
+        let name = format!("{}.{}.wav", f.name, condition.name().replace(' ', "-"));
+        wav::write_16k_mono(&std::path::Path::new(&dir).join(name), &samples).unwrap();
+    }
     // A fixture's question must be in the built-in bank, as `rehearse
     // analyze --question` needs it to be.
     let question = f.label["question"]

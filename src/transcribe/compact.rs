@@ -71,6 +71,12 @@ pub fn compact(samples: &[f32]) -> Option<Compacted> {
     Some(Compacted { samples, kept })
 }
 
+/// How many of `len` samples are left once the long silences between
+/// `spans` are shortened: the length whisper will hear.
+pub fn kept_len(spans: &[Span], len: usize) -> usize {
+    kept_ranges(spans, len).iter().map(|(s, e)| e - s).sum()
+}
+
 /// The sample ranges to keep: everything but the middle of each silence
 /// between two stretches of speech longer than [`LONG_SILENCE_S`]. The silence
 /// before the first word stays whole: cut to half a second, whisper dropped
@@ -108,6 +114,14 @@ mod tests {
 
     fn span(start_s: f64, end_s: f64) -> Span {
         Span { start_s, end_s }
+    }
+
+    #[test]
+    fn kept_len_is_what_whisper_hears() {
+        let spans = [span(1.0, 3.0), span(8.0, 10.0)];
+        // 11 s with a 5 s silence shortened to 1 s.
+        assert_eq!(kept_len(&spans, 11 * 16_000), 7 * 16_000);
+        assert_eq!(kept_len(&spans[..1], 11 * 16_000), 11 * 16_000);
     }
 
     #[test]
