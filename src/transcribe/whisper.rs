@@ -277,9 +277,7 @@ impl Whisper {
             .map(|&t| ((t * RATE) as usize).min(samples.len()))
             .chain([samples.len()]);
         for to in ends {
-            if cancel.is_some_and(|c| c.load(Ordering::Acquire)) {
-                return Err(ModelError::Transcribe("cancelled".into()));
-            }
+            stop_if_cancelled(cancel)?;
             let piece_offset = offset_s + from as f64 / RATE;
             let piece = self.decode(
                 state,
@@ -300,10 +298,7 @@ impl Whisper {
                 samples.len() as f64 / RATE,
             ));
             for (from_s, to_s) in stretches {
-                // Cancelled means the caller no longer wants this run at all.
-                if cancel.is_some_and(|c| c.load(Ordering::Acquire)) {
-                    return Err(ModelError::Transcribe("cancelled".into()));
-                }
+                stop_if_cancelled(cancel)?;
                 let at = |t: f64| (((t - offset_s).max(0.0) * RATE) as usize).min(samples.len());
                 let (from, to) = (at(from_s - THIN_PAD_S), at(to_s + THIN_PAD_S));
                 let piece_offset = offset_s + from as f64 / RATE;
@@ -464,9 +459,7 @@ impl Whisper {
             .collect();
         found.retain(|(from, to)| !kept.iter().any(|t| *t > from - 0.5 && *t < to + 0.5));
         for (from_s, to_s) in found {
-            if cancel.is_some_and(|c| c.load(Ordering::Acquire)) {
-                return Err(ModelError::Transcribe("cancelled".into()));
-            }
+            stop_if_cancelled(cancel)?;
             let from = ((from_s - 0.05).max(0.0) * RATE) as usize;
             let to = (((to_s + 0.05) * RATE) as usize).min(samples.len());
             piece.clear();
@@ -511,6 +504,15 @@ impl Transcriber for Whisper {
         let prompt = self.options.initial_prompt.clone().unwrap_or_default();
         self.transcribe_with(&mut state, samples, offset_s, &prompt)
     }
+}
+
+/// An error once `cancel` is set, between whisper passes: the caller no
+/// longer wants this run at all.
+fn stop_if_cancelled(cancel: Option<&AtomicBool>) -> Result<(), ModelError> {
+    if cancel.is_some_and(|c| c.load(Ordering::Acquire)) {
+        return Err(ModelError::Transcribe("cancelled".into()));
+    }
+    Ok(())
 }
 
 /// whisper's sample rate.
@@ -566,19 +568,21 @@ fn thin_stretches(words: &[Word]) -> Vec<(f64, f64)> {
                 .filter(|w| w.start_s >= start && w.start_s < end)
                 .count() as f64;
             let long = end - start;
-            // Words piled up at one instant just after the run: whisper
-            // wrote what was said there but lost its times, skipped nothing.
-            let piled_up = words
-                .iter()
-                .filter(|w| {
-                    w.start_s >= end
-                        && w.start_s < end + PILE_UP_WITHIN_S
-                        && w.end_s - w.start_s < 0.01
-                })
-                .count();
             let thin = (long >= THIN_STRETCH_S && said < THIN_WORDS_PER_S * long)
                 || said < VERY_THIN_WORDS_PER_S * long;
-            if thin && piled_up < PILED_UP_WORDS {
+            // Words piled up at one instant just after the run: whisper
+            // wrote what was said there but lost its times, skipped nothing.
+            let piled_up = || {
+                words
+                    .iter()
+                    .filter(|w| {
+                        w.start_s >= end
+                            && w.start_s < end + PILE_UP_WITHIN_S
+                            && w.end_s - w.start_s < 0.01
+                    })
+                    .count()
+            };
+            if thin && piled_up() < PILED_UP_WORDS {
                 out.push((start, end));
             }
         }
@@ -841,6 +845,13 @@ mod tests {
         }
     }
 
+    /// `n` words of normal speech from 0 s: 0.3 s each, 2.5 a second.
+    fn steady_speech(n: usize) -> Vec<Word> {
+        (0..n)
+            .map(|i| timed("word", i as f64 * 0.4, i as f64 * 0.4 + 0.3))
+            .collect()
+    }
+
     fn spans(times: &[(f64, f64)]) -> Vec<timing::Span> {
         times
             .iter()
@@ -911,9 +922,7 @@ mod tests {
     fn three_words_over_six_seconds_are_a_very_thin_stretch() {
         // Under pink noise whisper wrote "No this never-" over 6.5 s where
         // a sentence was said (holdout4-checkout-lock-oncall).
-        let mut words: Vec<Word> = (0..10)
-            .map(|i| timed("word", i as f64 * 0.4, i as f64 * 0.4 + 0.3))
-            .collect();
+        let mut words = steady_speech(10);
         words.extend([
             timed("No", 4.3, 5.4),
             timed("this", 5.4, 7.8),
@@ -935,10 +944,7 @@ mod tests {
 
     #[test]
     fn a_few_words_spread_over_many_seconds_are_a_thin_stretch() {
-        // Normal speech: 0.3 s words, 2.5 a second.
-        let mut words: Vec<Word> = (0..20)
-            .map(|i| timed("word", i as f64 * 0.4, i as f64 * 0.4 + 0.3))
-            .collect();
+        let mut words = steady_speech(20);
         assert!(thin_stretches(&words).is_empty());
         // Then five words over 12 s (one short one among them): whisper
         // skipped what was said there.
