@@ -16,7 +16,9 @@
 //! pauses, default decoding options) instead of in one go.
 //! `--show NAME` runs only that fixture and prints its transcript and timing
 //! under each condition (for reading a miss); `EVAL_DUMP=DIR` writes the
-//! audio of each answer and condition there, as the pipeline heard it.
+//! audio of each answer and condition there, as the pipeline heard it;
+//! `EVAL_TRANSCRIPTS=DIR` keeps each transcript there and reuses it on the next
+//! run, so that a change to the analysis alone is measured in seconds.
 
 use std::collections::BTreeMap;
 

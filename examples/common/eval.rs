@@ -215,11 +215,24 @@ pub fn run(decode: Decode, bank: &Bank, f: &Fixture, condition: Condition) -> Ou
         .as_str()
         .map(|id| bank.get(id).unwrap_or_else(|e| panic!("{}: {e}", f.name)));
     let voice = vad::detect(&samples);
-    let a = match decode {
-        Decode::Batch(whisper) => {
+    // Transcripts kept from an earlier run, so that analysis changes can be
+    // measured in seconds (the decoding options must not have changed).
+    let kept = std::env::var_os("EVAL_TRANSCRIPTS").map(|dir| {
+        let name = format!("{}.{}.json", f.name, condition.name().replace(' ', "-"));
+        std::path::Path::new(&dir).join(name)
+    });
+    let cached: Option<rehearse::transcribe::Transcript> = kept
+        .as_ref()
+        .and_then(|p| std::fs::read(p).ok())
+        .map(|bytes| serde_json::from_slice(&bytes).unwrap());
+    let a = match (decode, cached) {
+        (_, Some(transcript)) => {
+            session::analyze_transcribed(&samples, &voice, &transcript, question, &f.name).unwrap()
+        }
+        (Decode::Batch(whisper), None) => {
             session::analyze_samples(&samples, question, whisper, &f.name).unwrap()
         }
-        Decode::Streamed(model) => {
+        (Decode::Streamed(model), None) => {
             let whisper =
                 Whisper::load(model, rehearse::transcribe::WhisperOptions::default()).unwrap();
             let (_, transcript) = rehearse::transcribe::stream::transcribe_chunked(
@@ -232,6 +245,9 @@ pub fn run(decode: Decode, bank: &Bank, f: &Fixture, condition: Condition) -> Ou
             session::analyze_transcribed(&samples, &voice, &transcript, question, &f.name).unwrap()
         }
     };
+    if let Some(p) = kept.filter(|p| !p.exists()) {
+        std::fs::write(p, serde_json::to_vec(&a.transcript).unwrap()).unwrap();
+    }
     // The analysis alone (no transcription), for the time budget.
     let t = Instant::now();
     let _ = session::analyze_transcribed(&samples, &voice, &a.transcript, question, &f.name);
