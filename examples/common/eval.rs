@@ -8,9 +8,10 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::Instant;
 
-use rehearse::analysis::{fillers, text};
+use rehearse::analysis::{fillers, star, star_model, text};
 use rehearse::audio::{vad, wav};
 use rehearse::bank::Bank;
 use rehearse::session;
@@ -163,6 +164,24 @@ fn mix(clean: &[f32], noise: &[f32], to_unit_rms: f32, snr_db: f32) -> Vec<f32> 
         .collect()
 }
 
+/// Which STAR detector the harness scores.
+pub enum StarDetector {
+    /// The rules with the classifier built into the binary (what ships).
+    Builtin,
+    /// The rules alone.
+    RulesOnly,
+    /// The rules with a classifier read from a file: one trained with some
+    /// sets left out (`scripts/train-star --exclude`), to score it on them.
+    Model(star_model::Model),
+}
+
+static DETECTOR: OnceLock<StarDetector> = OnceLock::new();
+
+/// Sets the STAR detector for every later [`run`] (the built-in one unless set).
+pub fn use_star_detector(detector: StarDetector) {
+    let _ = DETECTOR.set(detector);
+}
+
 /// One answer's outcome.
 pub struct Outcome {
     pub fixture: String,
@@ -245,6 +264,16 @@ pub fn run(decode: Decode, bank: &Bank, f: &Fixture, condition: Condition) -> Ou
             session::analyze_transcribed(&samples, &voice, &transcript, question, &f.name).unwrap()
         }
     };
+    let mut a = a;
+    match DETECTOR.get() {
+        None | Some(StarDetector::Builtin) => {}
+        Some(StarDetector::RulesOnly) => {
+            a.star = star::star_with(&star::sentences(&a.transcript.words), None);
+        }
+        Some(StarDetector::Model(model)) => {
+            a.star = star::star_with(&star::sentences(&a.transcript.words), Some(model));
+        }
+    }
     if let Some(p) = kept.filter(|p| !p.exists()) {
         std::fs::write(p, serde_json::to_vec(&a.transcript).unwrap()).unwrap();
     }

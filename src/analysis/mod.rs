@@ -6,6 +6,7 @@ pub mod fillers;
 pub mod follow_up;
 pub mod metrics;
 pub mod star;
+pub mod star_model;
 pub mod text;
 pub mod timing;
 

@@ -10,6 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::fillers;
+use super::star_model::Model;
 use crate::transcribe::Word;
 
 /// A sentence of the answer with its time span.
@@ -952,12 +953,25 @@ fn score_clause(toks: &[String], position: f64, first: bool, story_told: bool) -
     }
 }
 
-/// Detects STAR parts in an answer's sentences.
+/// Detects STAR parts in an answer's sentences: the rules, with the built-in
+/// sentence classifier's second opinion ([`star_with`]).
 pub fn star(sentences: &[Sentence]) -> Star {
+    star_with(sentences, Model::builtin())
+}
+
+/// A part the rules found in a sentence stands unless the classifier gives it
+/// less than this; below it, the rules matched a cue out of its sense.
+const RULES_STAND_FROM: f64 = 0.1;
+
+/// Detects STAR parts with the rules and, when given, a sentence classifier:
+/// a sentence tells the part the classifier finds likeliest, and each part the
+/// rules found in it that the classifier gives at least [`RULES_STAND_FROM`].
+/// Without a classifier, the rules alone decide.
+pub fn star_with(sentences: &[Sentence], model: Option<&Model>) -> Star {
     let n = sentences.len().max(1);
     let mut labelled = Vec::with_capacity(sentences.len());
-    let mut i_count = 0;
-    let mut we_count = 0;
+    // Per sentence, "I" and "we" as subjects of the actions the rules found.
+    let mut subjects = Vec::with_capacity(sentences.len());
     let mut carries = Vec::with_capacity(sentences.len());
     for (i, s) in sentences.iter().enumerate() {
         let raw = without_hesitations(&s.text);
@@ -965,6 +979,7 @@ pub fn star(sentences: &[Sentence]) -> Star {
         let (toks, comma_after) = tokens_and_commas(&raw);
         carries.push(!is_hypothetical(&toks) && !is_not_done(&toks) && !is_outcome_unknown(&toks));
         let mut labels = Vec::new();
+        let (mut i_subject, mut we_subject) = (0, 0);
         let pieces = clauses(&toks, &comma_after);
         let count = pieces.len();
         for (k, clause) in pieces.into_iter().enumerate() {
@@ -996,19 +1011,38 @@ pub fn star(sentences: &[Sentence]) -> Star {
             }
             if sc.action >= 1.0 {
                 add('A');
-                i_count += sc.i_subject;
-                we_count += sc.we_subject;
+                i_subject += sc.i_subject;
+                we_subject += sc.we_subject;
             }
             if sc.result >= 1.5 {
                 add('R');
             }
         }
+        if let Some(model) = model {
+            let p = model.probabilities(&s.text, i, sentences.len());
+            labels.retain(|&c| p.of(c) >= RULES_STAND_FROM);
+            let likeliest = p.likeliest();
+            if likeliest != '-' && !labels.contains(&likeliest) {
+                labels.push(likeliest);
+            }
+        }
+        if labels.contains(&'A') && i_subject + we_subject == 0 {
+            // An action only the classifier heard: who did it, by the words.
+            i_subject = toks.iter().filter(|t| *t == "i").count();
+            we_subject = toks.iter().filter(|t| *t == "we").count();
+        }
+        if !labels.contains(&'A') {
+            (i_subject, we_subject) = (0, 0);
+        }
+        subjects.push((i_subject, we_subject));
         labels.sort_by_key(|c| "STAR".find(*c));
         labelled.push(Labelled {
             sentence: s.clone(),
             parts: labels,
         });
     }
+    let i_count = subjects.iter().map(|s| s.0).sum();
+    let we_count = subjects.iter().map(|s| s.1).sum();
     // Quantified is judged on what was said as a result, not on the
     // sentences that merely carry it on.
     let quantified = labelled
@@ -1114,7 +1148,7 @@ mod tests {
 
     #[test]
     fn a_sentence_without_cues_carries_on_the_situation_or_the_result_around_it() {
-        let s = star(&sent(&[
+        let s = rules(&sent(&[
             "At my previous company we stored card details for a subscription product.",
             "An audit found some card numbers in the application logs.",
             "I was given the job of cleaning that up.",
@@ -1125,7 +1159,7 @@ mod tests {
         assert_eq!(parts(&s), ["S", "S", "T", "A", "R", "R"]);
         assert_eq!(s.letters(), "STAR");
         // Only sentences before the first task or action carry on the situation.
-        let s = star(&sent(&[
+        let s = rules(&sent(&[
             "At my previous company we stored card details for a subscription product.",
             "I was given the job of cleaning that up.",
             "The logs lived on three servers.",
@@ -1138,7 +1172,7 @@ mod tests {
     #[test]
     fn hesitations_do_not_break_a_cue() {
         // Whisper writes the "um"s now; "I, um, tested" is still "I tested".
-        let s = star(&sent(&[
+        let s = rules(&sent(&[
             "At my last job our queries got really slow.",
             "My task was to pick a better store for that data.",
             "I, um, tested three databases with a copy of our traffic.",
@@ -1153,7 +1187,7 @@ mod tests {
             without_hesitations("the cache was slow um, I rewrote it, uh"),
             ["the", "cache", "was", "slow,", "I", "rewrote", "it,"]
         );
-        let s = star(&sent(&[
+        let s = rules(&sent(&[
             "At my last job our reports were slow.",
             "I rewrote the slowest query and added an index.",
             "In the end the customers were much happier with it.",
@@ -1165,13 +1199,13 @@ mod tests {
 
     #[test]
     fn a_duty_named_first_or_put_on_my_plate_is_the_task() {
-        let s = star(&sent(&[
+        let s = rules(&sent(&[
             "Our nightly backups had silently stopped for a week.",
             "Getting them running again was my job, since I wrote the scripts.",
             "I fixed the cron entry and added an alert for missing backups.",
         ]));
         assert_eq!(parts(&s), ["S", "T", "A"]);
-        let s = star(&sent(&[
+        let s = rules(&sent(&[
             "Our test suite took forty minutes on every pull request.",
             "Speeding it up ended up on my plate.",
             "I split the suite across four runners.",
@@ -1183,7 +1217,7 @@ mod tests {
     fn a_run_on_sentence_keeps_the_situation_before_a_task_joined_by_a_comma() {
         // Whisper wrote two spoken sentences as one; the Task cue in the
         // second half used to cancel the Situation of the first.
-        let s = star(&sent(&[
+        let s = rules(&sent(&[
             "Our nightly backups had silently stopped for a whole week before anyone noticed, \
              getting them running again quickly was my job.",
             "I fixed the cron entry and added an alert for missing backups.",
@@ -1230,19 +1264,19 @@ mod tests {
 
     #[test]
     fn a_job_handed_to_me_is_the_task_and_work_not_done_sets_no_scene() {
-        let s = star(&sent(&[
+        let s = rules(&sent(&[
             "Our billing emails often arrived two days late.",
             "The head of finance needed me to find out why before the audit.",
             "I traced the delay to a retry loop and removed it.",
         ]));
         assert_eq!(parts(&s), ["S", "T", "A"]);
-        let s = star(&sent(&[
+        let s = rules(&sent(&[
             "Our billing emails often arrived two days late.",
             "Finding out why was left to me.",
             "I traced the delay to a retry loop and removed it.",
         ]));
         assert_eq!(parts(&s), ["S", "T", "A"]);
-        let s = star(&sent(&[
+        let s = rules(&sent(&[
             "I have never worked on a search cluster in production.",
             "I would start with a managed service and measure it.",
         ]));
@@ -1260,7 +1294,7 @@ mod tests {
 
     #[test]
     fn an_opening_that_says_when_sets_the_scene_even_when_i_act_in_it() {
-        let s = star(&sent(&[
+        let s = rules(&sent(&[
             "Early in my career I deployed a schema change that broke the invoice reports.",
             "I was responsible for every change to that database.",
             "I restored the old column and added a review step for schema changes.",
@@ -1269,6 +1303,11 @@ mod tests {
     }
 
     /// Each sentence's parts, as letters ("" for none).
+    /// The rules alone: these tests pin what each rule does.
+    fn rules(sentences: &[Sentence]) -> Star {
+        star_with(sentences, None)
+    }
+
     fn parts(s: &Star) -> Vec<String> {
         s.sentences
             .iter()
@@ -1290,7 +1329,7 @@ mod tests {
 
     #[test]
     fn a_full_answer_has_all_four_parts() {
-        let s = star(&sent(&[
+        let s = rules(&sent(&[
             "At my last company our checkout service kept timing out during big sales.",
             "My task was to make it survive ten times the normal traffic.",
             "I profiled the service and found that every request opened a new database connection.",
@@ -1307,7 +1346,7 @@ mod tests {
 
     #[test]
     fn a_vague_team_line_is_not_an_action() {
-        let s = star(&sent(&[
+        let s = rules(&sent(&[
             "We had a big migration at my previous job.",
             "It was a real team effort and we all worked hard.",
         ]));
@@ -1316,7 +1355,7 @@ mod tests {
 
     #[test]
     fn a_missing_result_is_absent_and_unquantified() {
-        let s = star(&sent(&[
+        let s = rules(&sent(&[
             "In my previous role our deploys took the whole site down for a minute.",
             "I was responsible for fixing our release process.",
             "I set up blue green deployments with health checks and automated the switch.",
@@ -1328,7 +1367,7 @@ mod tests {
     #[test]
     fn late_narration_without_any_action_is_not_a_result() {
         // holdout4-task-queue-team-trap: talk about a team, no story of mine.
-        let s = star(&sent(&[
+        let s = rules(&sent(&[
             "At my last company we ran a task queue that handled the background jobs.",
             "The team spent a few months improving it.",
             "There were long discussions about retries.",
@@ -1340,7 +1379,7 @@ mod tests {
     #[test]
     fn doing_something_instead_of_something_else_is_an_action_not_a_result() {
         // holdout4-goroutine-leak-no-result: "instead of" describes the step.
-        let s = star(&sent(&[
+        let s = rules(&sent(&[
             "Our Go service leaked memory after four days of uptime.",
             "Tracking it down was on me.",
             "I compared heap profiles taken at intervals.",
@@ -1353,7 +1392,7 @@ mod tests {
     #[test]
     fn one_measure_instead_of_another_is_a_result() {
         // implicit-cues as whisper heard it: "now" became "how".
-        let s = star(&sent(&[
+        let s = rules(&sent(&[
             "Our reporting queries were getting painfully slow.",
             "I took that on.",
             "I copied the metadata into Postgres every night.",
@@ -1369,7 +1408,7 @@ mod tests {
             "My manager handed it to me after two other people had given up on it.",
             "My manager wanted it moved somewhere faster, and that job landed with me.",
         ] {
-            let s = star(&sent(&[
+            let s = rules(&sent(&[
                 "Our nightly aggregation was eating most of the night.",
                 task,
                 "I rebuilt the daily rollups from Parquet files.",
@@ -1385,7 +1424,7 @@ mod tests {
             "I had six weeks before the fiscal year closed to make it run during the day.";
         let lost = "We had three days of downtime that spring.";
         let with = |line: &str| {
-            star(&sent(&[
+            rules(&sent(&[
                 "Our billing export was getting slower every month.",
                 line,
                 "I replaced the per-customer queries with one batched query.",
@@ -1408,7 +1447,7 @@ mod tests {
     #[test]
     fn an_outcome_the_speaker_never_saw_is_not_a_result() {
         // holdout5-clickstream-fillers-no-result.
-        let s = star(&sent(&[
+        let s = rules(&sent(&[
             "We had two billion rows of clickstream data in one Postgres table.",
             "That job landed with me.",
             "I wrote a Spark job that rebuilt the daily rollups.",
@@ -1420,7 +1459,7 @@ mod tests {
     #[test]
     fn a_plan_never_carried_out_is_no_result() {
         // holdout6-dashboard-would-trap as whisper heard it.
-        let s = star(&sent(&[
+        let s = rules(&sent(&[
             "Well, in general I think performance work should always start with measuring, not guessing.",
             "A reporting dashboard at work takes a few seconds to load right now, and people do grumble about it.",
             "What I would do is put timing around each query, and see where the time really goes.",
@@ -1432,7 +1471,7 @@ mod tests {
 
     #[test]
     fn a_plan_after_the_result_does_not_add_to_it() {
-        let s = star(&sent(&[
+        let s = rules(&sent(&[
             "Our product page timed out during sales.",
             "My task was to make it fast.",
             "I added a cache in front of the catalog.",
@@ -1446,16 +1485,16 @@ mod tests {
         let mut lasting = sent(&["I never got paged for it again."]);
         lasting.splice(0..0, sent(&["I added a cache in front of the catalog."]));
         assert!(
-            star(&lasting).result.part.present,
+            rules(&lasting).result.part.present,
             "{:?}",
-            star(&lasting).sentences
+            rules(&lasting).sentences
         );
     }
 
     #[test]
     fn the_clauses_of_a_run_on_answer_keep_their_place_in_it() {
         // holdout6-mongo-reports-casual: whisper joined the answer with commas.
-        let s = star(&sent(&[
+        let s = rules(&sent(&[
             "At my last place we kept user profiles in MongoDB, and then the product folks wanted reports that joined profiles with orders, \
              they were my reports, so I had to make them work, I set up a nightly copy of the profiles into Postgres, \
              I rewrote the reports as plain SQL, the reports went from something I dreaded to something I could change in an afternoon.",
@@ -1465,7 +1504,7 @@ mod tests {
 
     #[test]
     fn a_result_without_numbers_is_not_quantified() {
-        let s = star(&sent(&[
+        let s = rules(&sent(&[
             "I rewrote the importer.",
             "In the end the customers were much happier with it.",
         ]));
