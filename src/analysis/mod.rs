@@ -113,11 +113,12 @@ pub fn analyze(input: Inputs) -> Analysis {
     let spans = timing::speech_spans(input.voice);
     let mut transcript = input.transcript.clone();
     timing::snap_words(&mut transcript.words, &spans);
+    // Words as said: "900" is two, as the rate of speech goes.
     let words = transcript
         .words
         .iter()
-        .filter(|w| w.word.chars().any(char::is_alphanumeric))
-        .count();
+        .map(|w| text::spoken_words(&w.word))
+        .sum();
     let target = input.question.map(|q| f64::from(q.target_seconds));
     let timing = timing::timing(&spans, words, target);
     let fillers = fillers::fillers(&transcript.words, timing.answer_s / 60.0);

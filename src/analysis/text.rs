@@ -68,7 +68,51 @@ pub fn number_words(n: u64) -> Vec<&'static str> {
     out
 }
 
-/// Lower-cases, strips punctuation, spells out numbers, `%` and `$`.
+/// "five" → "fifth", "twenty" → "twentieth".
+fn ordinal(cardinal: &str) -> String {
+    match cardinal {
+        "one" => "first".into(),
+        "two" => "second".into(),
+        "three" => "third".into(),
+        "five" => "fifth".into(),
+        "eight" => "eighth".into(),
+        "nine" => "ninth".into(),
+        "twelve" => "twelfth".into(),
+        c if c.ends_with('y') => format!("{}ieth", &c[..c.len() - 1]),
+        c => format!("{c}th"),
+    }
+}
+
+/// Whether `word` is a number said in words ("twenty", "ninth").
+fn is_number_word(word: &str) -> bool {
+    let said = |w: &str| {
+        ONES.contains(&w)
+            || TENS[2..].contains(&w)
+            || ["hundred", "thousand", "million"].contains(&w)
+    };
+    said(word) || ONES.iter().chain(&TENS[2..]).any(|c| ordinal(c) == word)
+}
+
+/// How many words it takes to say `text`: "900" is two ("nine hundred"),
+/// "95th" two, "40%" two. Speaking rate counts these, so that an answer full
+/// of figures is not taken for a slow one. A hyphenated word without digits
+/// counts once, whisper hyphenates the syllables of one word ("post-gers"),
+/// unless it is a number in words ("ninety-ninth" is two).
+pub fn spoken_words(text: &str) -> usize {
+    text.split_whitespace()
+        .map(|token| {
+            let spelled_number =
+                token.contains('-') && normalize(token).iter().all(|w| is_number_word(w));
+            if spelled_number || token.chars().any(|c| c.is_ascii_digit()) {
+                normalize(token).len()
+            } else {
+                usize::from(token.chars().any(char::is_alphanumeric))
+            }
+        })
+        .sum()
+}
+
+/// Lower-cases, strips punctuation, spells out numbers (ordinals too), `%` and `$`.
 pub fn normalize(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     for raw in text.split_whitespace() {
@@ -98,6 +142,20 @@ pub fn normalize(text: &str) -> Vec<String> {
                 && n < 1_000_000_000
             {
                 out.extend(number_words(n).iter().map(|s| s.to_string()));
+                continue;
+            }
+            if let Some(n) = ["st", "nd", "rd", "th"]
+                .iter()
+                .find_map(|suffix| digits.strip_suffix(suffix))
+                .and_then(|n| n.parse::<u64>().ok())
+                .filter(|&n| n < 1_000_000_000)
+            {
+                let mut spelled: Vec<String> =
+                    number_words(n).iter().map(|s| s.to_string()).collect();
+                if let Some(last) = spelled.last_mut() {
+                    *last = ordinal(last);
+                }
+                out.extend(spelled);
                 continue;
             }
             let word: String = piece
@@ -205,6 +263,23 @@ mod tests {
             ["three", "point", "five", "seconds"]
         );
         assert_eq!(normalize("Hello, World!"), ["hello", "world"]);
+        assert_eq!(
+            normalize("the 95th and 1st, 22nd, 3rd, 12th, 40th"),
+            [
+                "the", "ninety", "fifth", "and", "first", "twenty", "second", "third", "twelfth",
+                "fortieth"
+            ]
+        );
+    }
+
+    #[test]
+    fn spoken_words_count_what_is_said_not_what_is_written() {
+        assert_eq!(spoken_words("about 900 milliseconds"), 4);
+        assert_eq!(spoken_words("the 95th percentile, 60% of it"), 8);
+        assert_eq!(spoken_words("a read-only replica, a 24-hour window"), 8);
+        assert_eq!(spoken_words("the ninety-ninth, twenty-five"), 5);
+        assert_eq!(spoken_words("Um, yes."), 2);
+        assert_eq!(spoken_words("..."), 0);
     }
 
     #[test]
