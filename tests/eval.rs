@@ -1,7 +1,8 @@
-//! The quick accuracy check: every labelled fixture, clean, through the whole
-//! analysis. Fails when STAR labels fall below 90 % right, filler precision
-//! below 0.85 or filler recall below 0.7 (the full table, with noise and gaps,
-//! is `examples/eval.rs`).
+//! The quick accuracy check: every second labelled fixture (in name order, so
+//! every set is in it), clean, through the whole analysis, in well under the
+//! 3 minutes CI allows it. Fails when STAR labels fall below 90 % right, filler
+//! precision below 0.85 or filler recall below 0.7 (the full table, with noise
+//! and gaps, is `examples/eval.rs`).
 
 mod common;
 
@@ -16,12 +17,8 @@ mod eval;
 fn star_labels_and_filler_precision_and_recall_hold_on_the_labelled_set() {
     let mut whisper = Whisper::load(&tiny_en(), WhisperOptions::default()).unwrap();
     let bank = Bank::builtin().unwrap();
-    let set = eval::fixtures(&root());
-    assert!(
-        set.len() >= 30,
-        "the labelled set has {} answers",
-        set.len()
-    );
+    let set: Vec<_> = eval::fixtures(&root()).into_iter().step_by(2).collect();
+    assert!(set.len() >= 30, "the quick set has {} answers", set.len());
     let mut score = eval::Score::default();
     for f in &set {
         let o = eval::run(
