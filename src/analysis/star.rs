@@ -6,6 +6,10 @@
 //! (Task), context and trouble (Situation), change and measurement (Result),
 //! plus the sentence's position in the answer. A sentence may serve two parts
 //! ("I cut the p99 latency by 40 percent" is both Action and Result).
+//!
+//! These hand-written rules get a second opinion from a sentence classifier
+//! trained on labelled answers ([`super::star_model`]): it hears implicit
+//! phrasings the rules miss, and rules out cues matched out of their sense.
 
 use serde::{Deserialize, Serialize};
 
@@ -1306,6 +1310,47 @@ mod tests {
     /// The rules alone: these tests pin what each rule does.
     fn rules(sentences: &[Sentence]) -> Star {
         star_with(sentences, None)
+    }
+
+    /// A classifier that knows two phrases: "sat with me" tells the Task,
+    /// "results page" tells no part. Anything else it finds equally likely
+    /// to be each part or none.
+    fn two_phrase_model() -> Model {
+        Model::from_json(
+            r#"{"classes": ["-", "A", "R", "S", "T"], "intercept": [0, 0, 0, 0, 0],
+                "place": [[0,0,0,0,0], [0,0,0,0,0], [0,0,0,0,0], [0,0,0,0,0], [0,0,0,0,0]],
+                "ngrams": {"sat with me": [1, 0, 0, 0, 0, 8],
+                           "results page": [1, 8, 0, -8, 0, 0]}}"#,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_classifier_adds_the_part_it_finds_likeliest() {
+        let answer = sent(&[
+            "Our deploys kept failing on Fridays.",
+            "After the reorg the whole thing sat with me.",
+            "I rewrote the deploy scripts.",
+        ]);
+        // The rules take the early sentence for more of the scene.
+        assert_eq!(parts(&rules(&answer)), ["S", "S", "A"]);
+        let s = star_with(&answer, Some(&two_phrase_model()));
+        assert_eq!(parts(&s), ["S", "T", "A"]);
+        assert!(s.task.present);
+    }
+
+    #[test]
+    fn the_classifier_overrules_a_cue_it_finds_unlikely() {
+        let answer = sent(&[
+            "Our search was slow.",
+            "I added an index.",
+            "Load time went from 8 seconds to 2 seconds on the results page.",
+        ]);
+        assert_eq!(parts(&rules(&answer)), ["S", "A", "R"]);
+        let s = star_with(&answer, Some(&two_phrase_model()));
+        // The rules' parts elsewhere stand: the classifier is unsure there.
+        assert_eq!(parts(&s), ["S", "A", ""]);
+        assert!(!s.result.part.present);
     }
 
     fn parts(s: &Star) -> Vec<String> {
