@@ -205,7 +205,7 @@ impl Store {
             Err(e) => return Err(open_err(e.to_string())),
         }
         let conn = Connection::open(&path).map_err(|e| open_err(e.to_string()))?;
-        let configured = configure(&conn).map_err(|e| open_err(e.to_string()));
+        let configured = when_not_busy(|| configure(&conn)).map_err(|e| open_err(e.to_string()));
         let mut store = Store { conn, path };
         configured?;
         store.migrate()?;
@@ -230,12 +230,12 @@ impl Store {
     }
 
     fn version(&self) -> Result<i64, HistoryError> {
-        self.conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(|e| HistoryError::Open {
+        when_not_busy(|| self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))).map_err(
+            |e| HistoryError::Open {
                 path: self.path.clone(),
                 err: e.to_string(),
-            })
+            },
+        )
     }
 
     fn migrate(&mut self) -> Result<(), HistoryError> {
@@ -538,9 +538,32 @@ fn failed(path: PathBuf, doing: &'static str) -> impl Fn(rusqlite::Error) -> His
     }
 }
 
+/// Runs `step` again while another process holds the database. Switching a
+/// new database to WAL, and reading it while another process does, can fail
+/// at once with "database is locked" without waiting the busy timeout.
+fn when_not_busy<T>(mut step: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let started = std::time::Instant::now();
+    loop {
+        match step() {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(
+                    e.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) && started.elapsed() < BUSY_WAIT =>
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
+/// How long to wait for another rehearse that holds the history.
+const BUSY_WAIT: Duration = Duration::from_secs(10);
+
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     // Another rehearse may be writing: wait for it rather than fail.
-    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.busy_timeout(BUSY_WAIT)?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     // Forgotten answers are overwritten, not left in free pages.
     conn.pragma_update(None, "secure_delete", "ON")?;
@@ -593,6 +616,30 @@ fn remove_empty_session_dir(dir: &Path) -> Result<(), HistoryError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// CI, 2026-11-30: a writer opening a new history while another one set it
+    /// up failed with "database is locked" (switching to WAL does not wait).
+    #[test]
+    fn processes_opening_a_new_history_at_once_all_get_it() {
+        for _ in 0..20 {
+            let tmp = tempfile::tempdir().unwrap();
+            let barrier = std::sync::Arc::new(std::sync::Barrier::new(6));
+            let openers: Vec<_> = (0..6)
+                .map(|_| {
+                    let dir = tmp.path().join("data");
+                    let barrier = barrier.clone();
+                    std::thread::spawn(move || {
+                        barrier.wait();
+                        let mut store = Store::open(&dir)?;
+                        store.start_session("ask", "2026-11-30T00:00:00Z", None)
+                    })
+                })
+                .collect();
+            for opener in openers {
+                opener.join().unwrap().unwrap();
+            }
+        }
+    }
 
     fn answer(session_id: i64, question: &str, status: &'static str) -> NewAnswer<'static> {
         NewAnswer {
