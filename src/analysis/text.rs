@@ -101,12 +101,18 @@ fn is_number_word(word: &str) -> bool {
 pub fn spoken_words(text: &str) -> usize {
     text.split_whitespace()
         .map(|token| {
-            let spelled_number =
-                token.contains('-') && normalize(token).iter().all(|w| is_number_word(w));
-            if spelled_number || token.chars().any(|c| c.is_ascii_digit()) {
-                normalize(token).len()
+            let one_word = usize::from(token.chars().any(char::is_alphanumeric));
+            if token.chars().any(|c| c.is_ascii_digit()) {
+                return normalize(token).len();
+            }
+            if !token.contains('-') {
+                return one_word;
+            }
+            let said = normalize(token);
+            if said.iter().all(|w| is_number_word(w)) {
+                said.len()
             } else {
-                usize::from(token.chars().any(char::is_alphanumeric))
+                one_word
             }
         })
         .sum()
