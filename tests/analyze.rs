@@ -64,6 +64,12 @@ const KNOWN_WPM_MISSES: &[(&str, &str)] = &[
         "whisper mishears espeak's Caribbean voice into extra words (\"onto Kubernetes\" as \
          \"the more than 2 Cuban VCs\"): 138 of 130 words, 6.0 %; issue 7",
     ),
+    (
+        "holdout14-grpc-pushback",
+        "whisper skips a whole sentence of flite's slt voice (\"My colleague Priya had already \
+         built a gRPC prototype...\") and spreads the words around it over the hole, so the \
+         second pass over thin stretches does not see it: 120 of 141 words, 15.0 %; issue 7",
+    ),
 ];
 
 #[test]
