@@ -119,21 +119,72 @@ impl Star {
     }
 }
 
-/// Splits timed words into sentences at `.`, `?` and `!`.
+/// Splits timed words into sentences at `.`, `?` and `!`, and a run-on
+/// sentence further into its clauses ([`clause_starts`]).
 pub fn sentences(words: &[Word]) -> Vec<Sentence> {
     let mut out = Vec::new();
     let mut current: Vec<&Word> = Vec::new();
+    let mut flush = |current: &mut Vec<&Word>| {
+        let mut from = 0;
+        for to in clause_starts(current).into_iter().chain([current.len()]) {
+            out.push(make_sentence(&current[from..to]));
+            from = to;
+        }
+        current.clear();
+    };
     for w in words {
         current.push(w);
         if w.word.ends_with(['.', '?', '!']) {
-            out.push(make_sentence(&current));
-            current.clear();
+            flush(&mut current);
         }
     }
     if !current.is_empty() {
-        out.push(make_sentence(&current));
+        flush(&mut current);
     }
     out
+}
+
+/// A transcript sentence longer than this many words is taken for a run-on:
+/// whisper left out the full stops between sentences (it does so now and
+/// then, greedy or beam). The labelled answers' own sentences are at most 39
+/// words, and 95 % of them at most 27.
+const RUN_ON_SENTENCE_WORDS: usize = 30;
+
+/// Words that open a new main clause after a comma in a run-on: a subject,
+/// or a word that moves the story on.
+const CLAUSE_OPENERS: &[&str] = &[
+    "i", "we", "he", "she", "they", "it", "my", "our", "his", "her", "their", "the", "this",
+    "that", "these", "those", "there", "then", "so", "but", "after", "next", "later", "now",
+    "within", "once",
+];
+
+/// Where a run-on sentence's clauses start (indices into `words`, none at 0):
+/// after a comma or semicolon before a [`CLAUSE_OPENERS`] word, or at a
+/// capitalised opener with no stop before it (whisper wrote the capital of a
+/// new sentence but not the full stop). Empty for a sentence of
+/// [`RUN_ON_SENTENCE_WORDS`] or fewer; each clause keeps [`MIN_CLAUSE_WORDS`].
+fn clause_starts(words: &[&Word]) -> Vec<usize> {
+    if words.len() <= RUN_ON_SENTENCE_WORDS {
+        return Vec::new();
+    }
+    let mut starts = Vec::new();
+    let mut last = 0;
+    for i in 1..words.len() {
+        if i - last < MIN_CLAUSE_WORDS || words.len() - i < MIN_CLAUSE_WORDS {
+            continue;
+        }
+        let bare = words[i]
+            .word
+            .trim_matches(|c: char| !c.is_alphanumeric() && c != '\'');
+        let opener = CLAUSE_OPENERS.contains(&bare.to_lowercase().as_str());
+        let after_comma = words[i - 1].word.ends_with([',', ';']);
+        let capitalised = bare.starts_with(|c: char| c.is_uppercase()) && bare != "I";
+        if opener && (after_comma || capitalised) {
+            starts.push(i);
+            last = i;
+        }
+    }
+    starts
 }
 
 fn make_sentence(words: &[&Word]) -> Sentence {
@@ -1555,6 +1606,77 @@ mod tests {
         ]));
         assert!(s.result.part.present);
         assert!(!s.result.quantified);
+    }
+
+    /// Words spoken 0.4 s apart.
+    fn spoken(text: &str) -> Vec<Word> {
+        text.split_whitespace()
+            .enumerate()
+            .map(|(i, t)| Word {
+                word: t.into(),
+                start_s: i as f64 * 0.4,
+                end_s: i as f64 * 0.4 + 0.3,
+                probability: 1.0,
+            })
+            .collect()
+    }
+
+    fn texts(sentences: &[Sentence]) -> Vec<&str> {
+        sentences.iter().map(|s| s.text.as_str()).collect()
+    }
+
+    #[test]
+    fn a_run_on_is_split_where_a_new_clause_starts_after_a_comma() {
+        let out = sentences(&spoken(
+            "Our payment provider sent us webhooks, and whenever our database had a slow \
+             minute we would drop them without noticing, that integration had been handed to \
+             me when I joined, I put a queue between the endpoint and the handler.",
+        ));
+        assert_eq!(
+            texts(&out),
+            [
+                "Our payment provider sent us webhooks, and whenever our database had a slow \
+                 minute we would drop them without noticing,",
+                "that integration had been handed to me when I joined,",
+                "I put a queue between the endpoint and the handler.",
+            ]
+        );
+        assert_eq!(out[1].start_s, 20.0 * 0.4);
+    }
+
+    #[test]
+    fn a_run_on_is_split_at_a_capitalised_opener_whisper_left_without_a_stop() {
+        let out = sentences(&spoken(
+            "Then I wrote integration tests that ran against a real Postgres container in CI \
+             instead of against mocks The first run caught a bug that had been \
+             overcharging some customers by a cent on every line item",
+        ));
+        assert_eq!(out.len(), 2);
+        assert!(out[1].text.starts_with("The first run"));
+        // A name is no clause opener, capitalised or not.
+        assert!(!out.iter().any(|s| s.text.starts_with("Postgres")));
+    }
+
+    #[test]
+    fn sentences_of_ordinary_length_keep_their_commas() {
+        // 25 words: long, but as long as the labelled answers' own sentences.
+        let text = "When the nightly job failed for the third time that week, I went through \
+                    the logs, the retries and the schedule, and I found the lock.";
+        assert_eq!(texts(&sentences(&spoken(text))), [text]);
+    }
+
+    #[test]
+    fn no_clause_split_off_a_run_on_is_shorter_than_five_words() {
+        let out = sentences(&spoken(
+            "We had one database for orders payments refunds invoices and shipping labels \
+             and it was close to the limit of the largest machine we could buy, it fell to \
+             me, so I split the reads off.",
+        ));
+        assert!(
+            out.iter()
+                .all(|s| s.text.split_whitespace().count() >= MIN_CLAUSE_WORDS)
+        );
+        assert_eq!(out.len(), 2);
     }
 
     #[test]
