@@ -523,10 +523,17 @@ pub struct Imported {
 /// writes anything: format, spec, hyperparameters and every tensor it would
 /// convert. Untrusted bytes in, a typed error out; never a panic.
 pub fn check_ct2(raw: &[u8]) -> Result<(Ct2Model<'_>, Hparams), ModelError> {
+    let (model, h) = parse_supported(raw)?;
+    plan(&model, &h)?;
+    Ok((model, h))
+}
+
+/// The model and its hyperparameters, if its format and spec are ones the
+/// importer knows (the tensors are checked by [`plan`]).
+fn parse_supported(raw: &[u8]) -> Result<(Ct2Model<'_>, Hparams), ModelError> {
     let model = Ct2Model::parse(raw)?;
     check_supported(&model)?;
     let h = hparams(&model)?;
-    plan(&model, &h)?;
     Ok((model, h))
 }
 
@@ -542,9 +549,10 @@ pub fn import(
         path: source.model.clone(),
         err: e,
     })?;
-    let (model, h) = check_ct2(&raw)?;
-    let tokens = byte_vocabulary(&source.vocabulary, !h.english_only())?;
+    let (model, h) = parse_supported(&raw)?;
+    // Every tensor is checked here, before anything is written.
     let plans = plan(&model, &h)?;
+    let tokens = byte_vocabulary(&source.vocabulary, !h.english_only())?;
     let total: u64 = plans.iter().map(|p| p.count as u64).sum();
 
     let dest = if dest.is_dir() {
