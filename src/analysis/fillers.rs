@@ -128,7 +128,7 @@ pub fn positions_in_text(text: &str) -> Vec<usize> {
 }
 
 /// The words of `text`, word `i` starting at `i` seconds.
-fn untimed(text: &str) -> Vec<Word> {
+pub(crate) fn untimed(text: &str) -> Vec<Word> {
     text.split_whitespace()
         .enumerate()
         .map(|(i, w)| Word {

@@ -1608,18 +1608,8 @@ mod tests {
         assert!(!s.result.quantified);
     }
 
-    /// Words spoken 0.4 s apart.
-    fn spoken(text: &str) -> Vec<Word> {
-        text.split_whitespace()
-            .enumerate()
-            .map(|(i, t)| Word {
-                word: t.into(),
-                start_s: i as f64 * 0.4,
-                end_s: i as f64 * 0.4 + 0.3,
-                probability: 1.0,
-            })
-            .collect()
-    }
+    // Words a second apart.
+    use crate::analysis::fillers::untimed;
 
     fn texts(sentences: &[Sentence]) -> Vec<&str> {
         sentences.iter().map(|s| s.text.as_str()).collect()
@@ -1627,7 +1617,7 @@ mod tests {
 
     #[test]
     fn a_run_on_is_split_where_a_new_clause_starts_after_a_comma() {
-        let out = sentences(&spoken(
+        let out = sentences(&untimed(
             "Our payment provider sent us webhooks, and whenever our database had a slow \
              minute we would drop them without noticing, that integration had been handed to \
              me when I joined, I put a queue between the endpoint and the handler.",
@@ -1641,12 +1631,12 @@ mod tests {
                 "I put a queue between the endpoint and the handler.",
             ]
         );
-        assert_eq!(out[1].start_s, 20.0 * 0.4);
+        assert_eq!(out[1].start_s, 20.0);
     }
 
     #[test]
     fn a_run_on_is_split_at_a_capitalised_opener_whisper_left_without_a_stop() {
-        let out = sentences(&spoken(
+        let out = sentences(&untimed(
             "Then I wrote integration tests that ran against a real Postgres container in CI \
              instead of against mocks The first run caught a bug that had been \
              overcharging some customers by a cent on every line item",
@@ -1662,12 +1652,12 @@ mod tests {
         // 25 words: long, but as long as the labelled answers' own sentences.
         let text = "When the nightly job failed for the third time that week, I went through \
                     the logs, the retries and the schedule, and I found the lock.";
-        assert_eq!(texts(&sentences(&spoken(text))), [text]);
+        assert_eq!(texts(&sentences(&untimed(text))), [text]);
     }
 
     #[test]
     fn no_clause_split_off_a_run_on_is_shorter_than_five_words() {
-        let out = sentences(&spoken(
+        let out = sentences(&untimed(
             "We had one database for orders payments refunds invoices and shipping labels \
              and it was close to the limit of the largest machine we could buy, it fell to \
              me, so I split the reads off.",
