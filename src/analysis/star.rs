@@ -150,8 +150,8 @@ pub fn sentences(words: &[Word]) -> Vec<Sentence> {
 /// words, and 95 % of them at most 27.
 const RUN_ON_SENTENCE_WORDS: usize = 30;
 
-/// Words that open a new main clause after a comma in a run-on: a subject,
-/// or a word that moves the story on.
+/// Words that open a new main clause in a run-on (after a comma, or
+/// capitalised): a subject, or a word that moves the story on.
 const CLAUSE_OPENERS: &[&str] = &[
     "i", "we", "he", "she", "they", "it", "my", "our", "his", "her", "their", "the", "this",
     "that", "these", "those", "there", "then", "so", "but", "after", "next", "later", "now",
