@@ -1,6 +1,8 @@
 //! Filler words: um, uh, erm, like (as a filler), you know, I mean,
 //! basically, sort of, kind of, actually. Context rules keep the ordinary
-//! uses ("I would like", "what kind of database") out of the count.
+//! uses ("I would like", "what kind of database", "what it actually meant")
+//! out of the count. What counts is written down in
+//! `tests/fixtures/FILLERS.md`, the definition the labels follow.
 
 use std::collections::BTreeMap;
 
@@ -114,6 +116,8 @@ const LIKE_VERBS: &[&str] = &[
     "most",
     "exactly",
 ];
+/// Words after which "actually" opens a clause ("and actually, it held").
+const CLAUSE_LINKS: &[&str] = &["and", "but", "so", "because", "then"];
 /// Words before "you know" that make it a real question or clause.
 const KNOW_OBJECTS: &[&str] = &["do", "did", "if", "as", "whether", "let", "don't", "didn't"];
 
@@ -157,7 +161,18 @@ pub fn fillers(words: &[Word], minutes: f64) -> Fillers {
         }
         match w {
             "basically" => found = Some(("basically", 1)),
-            "actually" => found = Some(("actually", 1)),
+            "actually" => {
+                // Opening a clause or set off by commas it is a discourse
+                // marker; inside a clause ("what the warehouse actually
+                // shipped") it marks a contrast with what was assumed.
+                let opens_clause = pause_before(i)
+                    || cleaned[i].1
+                    || CLAUSE_LINKS.contains(&before(i))
+                    || hesitation(before(i)).is_some();
+                if opens_clause {
+                    found = Some(("actually", 1));
+                }
+            }
             "like" => {
                 // A filler is set off by a pause or follows a linking word;
                 // "would like", "looks like", "like to" and "like the X" are not.
@@ -263,6 +278,22 @@ mod tests {
         assert_eq!(count("It was kind of slow and sort of broken.").len(), 2);
         assert!(count("What kind of database did you use?").is_empty());
         assert!(count("A different sort of problem.").is_empty());
+    }
+
+    #[test]
+    fn actually_as_a_marker_but_not_as_a_contrast() {
+        assert_eq!(
+            count("Actually, the alerts went quiet.").get("actually"),
+            Some(&1)
+        );
+        assert_eq!(count("and actually it held up").get("actually"), Some(&1));
+        assert_eq!(count("It was, actually, fine.").get("actually"), Some(&1));
+        assert_eq!(
+            count("um actually we rolled back").get("actually"),
+            Some(&1)
+        );
+        assert!(count("we counted what the truck actually delivered").is_empty());
+        assert!(count("the slow part was actually the disk").is_empty());
     }
 
     #[test]
