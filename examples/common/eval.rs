@@ -37,6 +37,19 @@ impl Fixture {
             self.label["voice"].as_str().unwrap_or("?")
         )
     }
+
+    /// Where the labelled fillers start: word indices into the text.
+    pub fn filler_at(&self) -> Vec<usize> {
+        self.label["filler_at"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|i| i.as_u64())
+                    .map(|i| i as usize)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
 }
 
 /// Every labelled fixture, by name.
@@ -332,6 +345,7 @@ pub fn run(decode: Decode, bank: &Bank, f: &Fixture, condition: Condition) -> Ou
         fillers_detected: a.fillers.total,
         fillers_in_place: fillers_in_place(
             f.label["text"].as_str().unwrap(),
+            &f.filler_at(),
             &a.transcript.words,
             &a.fillers.occurrences,
         ),
@@ -387,11 +401,16 @@ pub fn span_overlap(
 }
 
 /// How many of the fillers found were said at that place: each found filler
-/// is paired with an unpaired filler of the reference text (found there by
-/// the same rules) at most one word away in the word alignment. The per-answer
-/// counts cannot see an "um" written where none was said if another was
-/// missed; this can.
-pub fn fillers_in_place(reference_text: &str, heard: &[Word], found: &[fillers::Filler]) -> usize {
+/// is paired with an unpaired labelled filler (`said_at`: word indices into
+/// `reference_text`, the sidecar's `filler_at`) at most one word away in the
+/// word alignment. The per-answer counts cannot see an "um" written where
+/// none was said if another was missed; this can.
+pub fn fillers_in_place(
+    reference_text: &str,
+    said_at: &[usize],
+    heard: &[Word],
+    found: &[fillers::Filler],
+) -> usize {
     let key = |w: &str| {
         w.chars()
             .filter(|c| c.is_alphanumeric())
@@ -399,7 +418,7 @@ pub fn fillers_in_place(reference_text: &str, heard: &[Word], found: &[fillers::
             .collect::<String>()
     };
     let said: Vec<&str> = reference_text.split_whitespace().collect();
-    let mut labelled = fillers::positions_in_text(reference_text);
+    let mut labelled = said_at.to_vec();
     let pairs = text::align(
         &said.iter().map(|w| key(w)).collect::<Vec<_>>(),
         &heard.iter().map(|w| key(&w.word)).collect::<Vec<_>>(),
@@ -525,6 +544,11 @@ impl Score {
         ratio(self.fillers_in_place, self.fillers_found)
     }
 
+    /// The share of the fillers said that were found at their place.
+    pub fn filler_recall_in_place(&self) -> f64 {
+        ratio(self.fillers_in_place, self.filler_tp + self.filler_fn)
+    }
+
     pub fn filler_recall(&self) -> f64 {
         ratio(self.filler_tp, self.filler_tp + self.filler_fn)
     }
@@ -537,7 +561,7 @@ fn ratio(a: usize, b: usize) -> f64 {
 /// A Markdown table: one row per group.
 pub fn table(groups: &BTreeMap<String, Score>) -> String {
     let mut out = String::from(
-        "| group | answers | WER | STAR labels right | S p/r | T p/r | A p/r | R p/r | span overlap S/T/A/R | fillers p/r | fillers in place | worst wpm error | worst thinking error |\n\
+        "| group | answers | WER | STAR labels right | S p/r | T p/r | A p/r | R p/r | span overlap S/T/A/R | fillers p/r | fillers in place p/r | worst wpm error | worst thinking error |\n\
          |---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for (name, s) in groups {
@@ -553,7 +577,7 @@ pub fn table(groups: &BTreeMap<String, Score>) -> String {
             format!("{p:.2}/{r:.2}")
         };
         out.push_str(&format!(
-            "| {name} | {} | {:.1} % | {}/{} = {:.1} % | {} | {} | {} | {} | {overlap} | {:.2}/{:.2} | {}/{} | {:.1} % | {:.2} s |\n",
+            "| {name} | {} | {:.1} % | {}/{} = {:.1} % | {} | {} | {} | {} | {overlap} | {:.2}/{:.2} | {:.2}/{:.2} | {:.1} % | {:.2} s |\n",
             s.answers,
             100.0 * s.wer(),
             s.labels_right,
@@ -565,8 +589,8 @@ pub fn table(groups: &BTreeMap<String, Score>) -> String {
             pr(3),
             s.filler_precision(),
             s.filler_recall(),
-            s.fillers_in_place,
-            s.fillers_found,
+            s.filler_precision_in_place(),
+            s.filler_recall_in_place(),
             100.0 * s.worst_wpm_error,
             s.worst_thinking_error_s,
         ));
