@@ -121,17 +121,8 @@ const CLAUSE_LINKS: &[&str] = &["and", "but", "so", "because", "then"];
 /// Words before "you know" that make it a real question or clause.
 const KNOW_OBJECTS: &[&str] = &["do", "did", "if", "as", "whether", "let", "don't", "didn't"];
 
-/// Where the fillers start in plain text, as word indices (whitespace
-/// split): the same rules, for text without times (a reference transcript).
-pub fn positions_in_text(text: &str) -> Vec<usize> {
-    fillers(&untimed(text), 1.0)
-        .occurrences
-        .iter()
-        .map(|f| f.start_s as usize)
-        .collect()
-}
-
-/// The words of `text`, word `i` starting at `i` seconds.
+/// The words of `text`, word `i` starting at `i` seconds (for tests).
+#[cfg(test)]
 pub(crate) fn untimed(text: &str) -> Vec<Word> {
     text.split_whitespace()
         .enumerate()
