@@ -332,6 +332,10 @@ impl Whisper {
                 }
             }
         }
+        let looped = drop_decoding_loops(&mut words);
+        if looped > 0 {
+            tracing::debug!(looped, "decoding loop dropped");
+        }
         if self.options.recover_fillers {
             self.recover_fillers(state, samples, offset_s, &mut words, cancel)?;
         }
@@ -723,6 +727,41 @@ fn repeated_phrases(words: &[Word]) -> usize {
     keys.windows(4).filter(|w| !seen.insert(w.to_vec())).count()
 }
 
+/// A phrase whisper writes this many times running is a decoding loop.
+const LOOP_REPEATS: usize = 3;
+/// Shorter phrases may be said over on purpose ("no, no, no").
+const LOOP_MIN_WORDS: usize = 2;
+/// The longest phrase looked for.
+const LOOP_MAX_WORDS: usize = 16;
+
+/// Drops the copies of a phrase whisper wrote [`LOOP_REPEATS`] or more
+/// times running, keeping the first: beam search can fall into a loop over
+/// the silence after an answer ("Thank you for watching. Thank you very
+/// much." three times), and no speaker repeats a sentence three times
+/// running. Returns how many words went.
+fn drop_decoding_loops(words: &mut Vec<Word>) -> usize {
+    let before = words.len();
+    let mut keys: Vec<String> = words.iter().map(word_key).collect();
+    let mut i = 0;
+    while i < keys.len() {
+        let rest = &keys[i..];
+        let looped =
+            (LOOP_MIN_WORDS..=LOOP_MAX_WORDS.min(rest.len() / LOOP_REPEATS)).find_map(|n| {
+                let copies = rest
+                    .chunks_exact(n)
+                    .take_while(|chunk| *chunk == &rest[..n])
+                    .count();
+                (copies >= LOOP_REPEATS).then_some((n, copies))
+            });
+        if let Some((n, copies)) = looped {
+            words.drain(i + n..i + n * copies);
+            keys.drain(i + n..i + n * copies);
+        }
+        i += 1;
+    }
+    before - words.len()
+}
+
 /// A word compared without case or punctuation.
 fn word_key(w: &Word) -> String {
     w.word
@@ -1033,5 +1072,42 @@ mod tests {
         assert_eq!((w[0].start_s, w[0].end_s), (0.0, 0.4));
         assert_eq!(w[1].word, "world.");
         assert!((w[0].probability - 0.8).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_phrase_written_three_times_running_is_a_decoding_loop() {
+        let said = |text: &str| -> Vec<Word> {
+            text.split(' ')
+                .enumerate()
+                .map(|(i, w)| timed(w, i as f64 * 0.4, i as f64 * 0.4 + 0.3))
+                .collect()
+        };
+        let text = |words: &[Word]| -> String {
+            words
+                .iter()
+                .map(|w| w.word.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let mut looped = said(
+            "in the morning. Thank you for watching. Thank you very much. \
+             Thank you for watching. Thank you very much. Thank you for watching. \
+             Thank you very much.",
+        );
+        assert_eq!(drop_decoding_loops(&mut looped), 16);
+        assert_eq!(
+            text(&looped),
+            "in the morning. Thank you for watching. Thank you very much."
+        );
+        // Said twice, or one word over and over: speech, kept.
+        for kept in [
+            "I think, I think it was the cache.",
+            "it was no, no, no, no not that one.",
+            "we retried. We retried. And then it worked.",
+        ] {
+            let mut words = said(kept);
+            assert_eq!(drop_decoding_loops(&mut words), 0, "{kept}");
+            assert_eq!(text(&words), kept);
+        }
     }
 }
