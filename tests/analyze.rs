@@ -37,45 +37,40 @@ fn analyze_json(wav: &std::path::Path, question: &str) -> Value {
 /// Answers whose words-per-minute error is known to be over 5 %, each with
 /// why (and in EVALUATION.md). The target stays 5 % for every other answer,
 /// and the test fails once one of these meets it, so the list cannot go stale.
+/// Only answers of [`checked_fixtures`] are named; the full set's misses are
+/// in EVALUATION.md.
 const KNOWN_WPM_MISSES: &[(&str, &str)] = &[
     (
         "holdout4-goroutine-leak-no-result",
         "whisper mishears the diphone voice into extra words (\"heap profiles\" as \"heap row \
-         files\", \"tracking it down\" as \"track of it down\"): 114 of 107 words, 6.6 %; issue 7",
-    ),
-    (
-        "holdout9-brief-passports",
-        "whisper mishears espeak's Caribbean voice into extra words (\"our CTO\" as \"our city \
-         or\", \"envelope encryption\" as \"the enveloping creep shop or\"): 126 of 118, 6.6 %; \
-         issue 7",
+         files\", \"tracking it down\" as \"track of it down\"): 6.6 %; issue 7",
     ),
     (
         "holdout9-steps-kubernetes",
         "whisper splits names into more words (\"Dockerfile\" as \"Docker file\", \"Kubernetes\" \
-         as \"Cuba needs\", \"GitLab\" as \"jit lab\"): 5.0 %, just over; issue 7",
-    ),
-    (
-        "holdout12-was-wrong",
-        "whisper mishears espeak's Scottish voice into more words (\"into MongoDB\" as \"since a \
-         Mongol Db\", \"Postgres\" as \"post-Gus\"), WER 23 %: 5.0 %, just over; issue 7",
-    ),
-    (
-        "holdout11-failed-cluster",
-        "whisper mishears espeak's Caribbean voice into extra words (\"onto Kubernetes\" as \
-         \"the more than 2 Cuban VCs\"): 138 of 130 words, 6.0 %; issue 7",
-    ),
-    (
-        "holdout14-grpc-pushback",
-        "whisper skips a whole sentence of flite's slt voice (\"My colleague Priya had already \
-         built a gRPC prototype...\") and spreads the words around it over the hole, so the \
-         second pass over thin stretches does not see it: 120 of 141 words, 15.0 %; issue 7",
+         as \"Cuba needs to be\", \"GitLab\" as \"2 hour jit lab\"): 6.8 %; issue 7",
     ),
 ];
 
+/// Every second labelled fixture (odd places in name order, none of them in
+/// `tests/eval.rs`'s quick set), so that CI stays within its time: all 130
+/// took 11 minutes on the slowest host of our kind seen with greedy decoding,
+/// and beam search costs about 1.5× that. `cargo run --release --example
+/// eval` scores the whole set.
+fn checked_fixtures() -> Vec<Fixture> {
+    fixtures(&root()).into_iter().skip(1).step_by(2).collect()
+}
+
 #[test]
 fn fixture_set_meets_the_accuracy_targets() {
-    let set = fixtures(&root());
+    let set = checked_fixtures();
     assert!(set.len() >= 10, "need at least 10 labelled answers");
+    for (name, _) in KNOWN_WPM_MISSES {
+        assert!(
+            set.iter().any(|f| f.name == *name),
+            "{name} is not checked here: take it off KNOWN_WPM_MISSES"
+        );
+    }
     let (mut labels, mut labels_right) = (0, 0);
     let (mut ref_words, mut word_errors) = (0, 0);
     let mut failures = Vec::new();

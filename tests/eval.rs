@@ -1,6 +1,7 @@
-//! The quick accuracy check: every fourth labelled fixture (in name order, so
+//! The quick accuracy check: every sixth labelled fixture (in name order, so
 //! every set is in it), clean, through the whole analysis, within the 3
-//! minutes CI allows it (about 2.3 minutes on the slowest host of our kind seen).
+//! minutes CI allows it. Every fourth took 2.3 minutes with greedy decoding on
+//! the slowest host of our kind seen; beam search costs about 1.5× that.
 //! Fails when STAR labels fall below 90 % right, filler precision (per answer,
 //! or per occurrence) below 0.85 or filler recall below 0.7 (the full table,
 //! with noise and gaps, is `examples/eval.rs`).
@@ -18,8 +19,8 @@ mod eval;
 fn star_labels_and_filler_precision_and_recall_hold_on_the_labelled_set() {
     let mut whisper = Whisper::load(&tiny_en(), WhisperOptions::default()).unwrap();
     let bank = Bank::builtin().unwrap();
-    let set: Vec<_> = eval::fixtures(&root()).into_iter().step_by(4).collect();
-    assert!(set.len() >= 30, "the quick set has {} answers", set.len());
+    let set: Vec<_> = eval::fixtures(&root()).into_iter().step_by(6).collect();
+    assert!(set.len() >= 20, "the quick set has {} answers", set.len());
     let mut score = eval::Score::default();
     for f in &set {
         let o = eval::run(
