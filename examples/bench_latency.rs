@@ -44,10 +44,7 @@ fn main() -> anyhow::Result<()> {
     let only: Option<f64> = std::env::var("BENCH_ONLY")
         .ok()
         .and_then(|s| s.parse().ok());
-    let decoding = match WhisperOptions::default().beam_size {
-        1 => "greedy".to_string(),
-        n => format!("beam search {n}"),
-    };
+    let decoding = WhisperOptions::default().decoding();
     println!(
         "model {}, {threads} threads, {decoding}, encoder context {}",
         model.display(),

@@ -115,6 +115,7 @@ fn main() -> anyhow::Result<()> {
         let json = std::fs::read_to_string(path)?;
         eval::use_star_detector(StarDetector::Model(Model::from_json(&json)?));
     }
+    let decoding = options.decoding();
     let mut whisper = Whisper::load(&model, options)?;
     let bank = Bank::builtin()?;
     let show = args
@@ -221,10 +222,6 @@ fn main() -> anyhow::Result<()> {
     }
     let all = &overall["all answers, all conditions"];
     let voices = by_voice.len();
-    let decoding = match beam_size {
-        0 | 1 => "greedy".to_string(),
-        n => format!("beam search {n}"),
-    };
     let report = format!(
         "## Latest run\n\n\
          Model `{}`, {decoding}, 2 threads. {} labelled answers × 3 conditions, {voices} voices.\n\

@@ -53,6 +53,22 @@ pub struct WhisperOptions {
     pub redecode_thin_stretches: bool,
 }
 
+impl WhisperOptions {
+    /// The decoding strategy in words ("greedy", "beam search 5"), for
+    /// reports and benchmark tables.
+    pub fn decoding(&self) -> String {
+        if self.uses_beam_search() {
+            format!("beam search {}", self.beam_size)
+        } else {
+            "greedy".to_string()
+        }
+    }
+
+    fn uses_beam_search(&self) -> bool {
+        self.beam_size > 1
+    }
+}
+
 impl Default for WhisperOptions {
     fn default() -> Self {
         WhisperOptions {
@@ -159,7 +175,7 @@ impl Whisper {
     }
 
     fn params(&self) -> FullParams<'_, '_> {
-        let strategy = if self.options.beam_size > 1 {
+        let strategy = if self.options.uses_beam_search() {
             SamplingStrategy::BeamSearch {
                 beam_size: self.options.beam_size as i32,
                 patience: -1.0,
