@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -25,6 +25,8 @@ use crate::transcribe::stream::{Chunk, ChunkKind, ChunkSender, Chunker};
 const RING_SECONDS: u32 = 4;
 /// A microphone silent for this long (no samples at all) is gone.
 const STALL: Duration = Duration::from_secs(2);
+/// The most audio a device can hold between capture and delivery.
+const MAX_IN_FLIGHT: Duration = Duration::from_secs(1);
 /// Voiced time after which the answer counts as begun.
 const SPEECH_BEGUN_S: f64 = 0.25;
 
@@ -36,6 +38,7 @@ pub struct Source {
     overruns: Arc<AtomicU64>,
     lost: Arc<AtomicBool>,
     latency_ns: Arc<AtomicU64>,
+    clock: CaptureClock,
     stop: Arc<AtomicBool>,
     armed: Arc<AtomicBool>,
     _stream: Option<cpal::Stream>,
@@ -69,6 +72,53 @@ impl Drop for Source {
         }
     }
 }
+
+/// When each sample was captured, so the answer can start at the exact
+/// sample that was captured when it began: samples still in flight then
+/// predate it, samples captured after it are the answer.
+#[derive(Clone, Debug)]
+struct CaptureClock {
+    epoch: Instant,
+    /// Nanoseconds after `epoch` (before it when negative) at which the
+    /// stream's first sample, frame 0 of those pushed into the ring, was
+    /// captured; [`UNANCHORED`] until the first callback. The callback
+    /// refreshes it every time, so dropped samples re-anchor it.
+    origin_ns: Arc<AtomicI64>,
+}
+
+impl CaptureClock {
+    fn new() -> CaptureClock {
+        CaptureClock {
+            epoch: Instant::now(),
+            origin_ns: Arc::new(AtomicI64::new(UNANCHORED)),
+        }
+    }
+
+    /// Called by the callback with the frames pushed before this buffer and
+    /// how long ago its first frame was captured. Reads the clock (vDSO,
+    /// never blocks) and stores one atomic.
+    fn anchor(&self, frames_before: u64, rate: u32, captured_ago_ns: u64) {
+        let now_ns = self.epoch.elapsed().as_nanos() as i64;
+        let before_ns = (frames_before * 1_000_000_000 / u64::from(rate.max(1))) as i64;
+        let origin = now_ns - captured_ago_ns as i64 - before_ns;
+        self.origin_ns
+            .store(origin.max(UNANCHORED + 1), Ordering::Relaxed);
+    }
+
+    /// The index of the first frame captured at or after now, if known.
+    fn frame_now(&self, rate: u32) -> Option<u64> {
+        let origin = self.origin_ns.load(Ordering::Relaxed);
+        if origin == UNANCHORED {
+            return None;
+        }
+        let now_ns = self.epoch.elapsed().as_nanos() as i64;
+        let since_ns = u64::try_from(now_ns - origin).unwrap_or(0);
+        Some(since_ns * u64::from(rate) / 1_000_000_000)
+    }
+}
+
+/// [`CaptureClock::origin_ns`] before any callback.
+const UNANCHORED: i64 = i64::MIN;
 
 fn ring(rate: u32, channels: u16) -> (Producer<f32>, Consumer<f32>) {
     RingBuffer::new((rate * u32::from(channels) * RING_SECONDS) as usize)
@@ -152,7 +202,8 @@ impl Source {
         let overruns = Arc::new(AtomicU64::new(0));
         let lost = Arc::new(AtomicBool::new(false));
         let latency = Arc::new(AtomicU64::new(0));
-        let flags = (&overruns, &lost, &latency);
+        let clock = CaptureClock::new();
+        let flags = (&overruns, &lost, &latency, &clock);
         let stream = match supported.sample_format() {
             cpal::SampleFormat::F32 => build::<f32>(&device, config, producer, flags),
             cpal::SampleFormat::I16 => build::<i16>(&device, config, producer, flags),
@@ -175,6 +226,7 @@ impl Source {
             overruns,
             lost,
             latency_ns: latency,
+            clock,
             stop: Arc::new(AtomicBool::new(false)),
             armed: Arc::new(AtomicBool::new(true)),
             _stream: Some(stream),
@@ -232,6 +284,8 @@ impl Source {
             overruns,
             lost: Arc::new(AtomicBool::new(false)),
             latency_ns: Arc::new(AtomicU64::new(0)),
+            // Never anchored: the file starts when the answer does.
+            clock: CaptureClock::new(),
             stop,
             armed,
             _stream: None,
@@ -241,13 +295,18 @@ impl Source {
     }
 }
 
-type StreamFlags<'a> = (&'a Arc<AtomicU64>, &'a Arc<AtomicBool>, &'a Arc<AtomicU64>);
+type StreamFlags<'a> = (
+    &'a Arc<AtomicU64>,
+    &'a Arc<AtomicBool>,
+    &'a Arc<AtomicU64>,
+    &'a CaptureClock,
+);
 
 fn build<T>(
     device: &cpal::Device,
     config: cpal::StreamConfig,
     mut producer: Producer<f32>,
-    (overruns, lost, latency): StreamFlags,
+    (overruns, lost, latency, clock): StreamFlags,
 ) -> Result<cpal::Stream, AudioError>
 where
     T: SizedSample,
@@ -257,6 +316,9 @@ where
     let latency_ns = latency.clone();
     let lost_flag = lost.clone();
     let xruns = overruns.clone();
+    let clock = clock.clone();
+    let (rate, channels) = (config.sample_rate, usize::from(config.channels.max(1)));
+    let mut frames_pushed = 0u64;
     device
         .build_input_stream::<T, _, _>(
             config,
@@ -265,9 +327,11 @@ where
                 let ts = info.timestamp();
                 let delay = ts.callback.duration_since(ts.capture).as_nanos() as u64;
                 latency_ns.store(delay, Ordering::Relaxed);
-                let n = data.len().min(producer.slots());
+                clock.anchor(frames_pushed, rate, delay);
+                let n = data.len().min(producer.slots()) / channels * channels;
                 if let Ok(chunk) = producer.write_chunk_uninit(n) {
                     chunk.fill_from_iter(data[..n].iter().map(|s| s.to_sample::<f32>()));
+                    frames_pushed += (n / channels) as u64;
                 }
                 if n < data.len() {
                     overrun_count.fetch_add((data.len() - n) as u64, Ordering::Relaxed);
@@ -373,6 +437,8 @@ impl Recorder {
             overruns: source.overruns.clone(),
             lost: source.lost.clone(),
             latency_ns: source.latency_ns.clone(),
+            clock: source.clock.clone(),
+            frames_read: 0,
             live: live.clone(),
         };
         let thread = std::thread::Builder::new()
@@ -440,6 +506,9 @@ struct Worker {
     overruns: Arc<AtomicU64>,
     lost: Arc<AtomicBool>,
     latency_ns: Arc<AtomicU64>,
+    clock: CaptureClock,
+    /// Frames taken from the ring so far, in the clock's numbering.
+    frames_read: u64,
     live: Arc<Live>,
 }
 
@@ -462,7 +531,7 @@ impl Worker {
         let mut answer: Option<Answer> = None;
         let mut stopping = false;
         // Samples still to drop at the start of the answer: they were captured
-        // before the question ended and only delivered after it.
+        // before it began and only delivered after.
         let mut skip = 0usize;
         // A live stream that stops delivering (audio daemon killed) is lost.
         let mut last_data = Instant::now();
@@ -471,15 +540,22 @@ impl Worker {
                 match cmd {
                     Command::Answer(path, chunks) => {
                         // What already arrived predates the answer.
-                        let pending = self.consumer.slots();
+                        let pending = self.consumer.slots() / self.channels * self.channels;
                         if let Ok(chunk) = self.consumer.read_chunk(pending) {
                             chunk.commit_all();
+                            self.frames_read += (pending / self.channels) as u64;
                         }
                         let latency_s = self.latency_ns.load(Ordering::Relaxed) as f64 / 1e9;
                         self.live
                             .latency_us
                             .store((latency_s * 1e6) as u64, Ordering::Relaxed);
-                        skip = (latency_s * f64::from(self.rate)) as usize * self.channels;
+                        // What is still in flight was captured before now, up to
+                        // the frame the capture clock says is now.
+                        // A delay past MAX_IN_FLIGHT is a bad reading, not audio.
+                        let most = (MAX_IN_FLIGHT.as_secs_f64() * f64::from(self.rate)) as u64;
+                        skip = self.clock.frame_now(self.rate).map_or(0, |now| {
+                            now.saturating_sub(self.frames_read).min(most) as usize * self.channels
+                        });
                         answer = Some(self.open_answer(path, chunks)?);
                         self.live.answer_open.store(true, Ordering::Release);
                     }
@@ -515,6 +591,7 @@ impl Worker {
             last_data = Instant::now();
             let take = available.min(raw.len()) / self.channels * self.channels;
             let (filled, _) = self.consumer.pop_partial_slice(&mut raw[..take]);
+            self.frames_read += (filled.len() / self.channels) as u64;
             let dropped = skip.min(filled.len());
             skip -= dropped;
             let filled = &filled[dropped..];
@@ -614,5 +691,20 @@ impl Worker {
             .answer_samples
             .store(a.samples.len() as u64, Ordering::Relaxed);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_capture_clock_counts_the_frames_still_in_flight_as_before_now() {
+        let clock = CaptureClock::new();
+        assert_eq!(clock.frame_now(16_000), None, "unknown until a callback");
+        // 1 s already pushed, and this buffer's first frame captured 0.5 s ago.
+        clock.anchor(16_000, 16_000, 500_000_000);
+        let now = clock.frame_now(16_000).unwrap();
+        assert!((24_000..24_000 + 1_600).contains(&now), "{now}");
     }
 }
