@@ -79,6 +79,8 @@ impl Drop for Source {
 #[derive(Clone, Debug)]
 struct CaptureClock {
     epoch: Instant,
+    /// Frames per second of the stream it times.
+    rate: u32,
     /// Nanoseconds after `epoch` (before it when negative) at which the
     /// stream's first sample, frame 0 of those pushed into the ring, was
     /// captured; [`UNANCHORED`] until the first callback. The callback
@@ -87,9 +89,10 @@ struct CaptureClock {
 }
 
 impl CaptureClock {
-    fn new() -> CaptureClock {
+    fn new(rate: u32) -> CaptureClock {
         CaptureClock {
             epoch: Instant::now(),
+            rate: rate.max(1),
             origin_ns: Arc::new(AtomicI64::new(UNANCHORED)),
         }
     }
@@ -97,23 +100,23 @@ impl CaptureClock {
     /// Called by the callback with the frames pushed before this buffer and
     /// how long ago its first frame was captured. Reads the clock (vDSO,
     /// never blocks) and stores one atomic.
-    fn anchor(&self, frames_before: u64, rate: u32, captured_ago_ns: u64) {
+    fn anchor(&self, frames_before: u64, captured_ago_ns: u64) {
         let now_ns = self.epoch.elapsed().as_nanos() as i64;
-        let before_ns = (frames_before * 1_000_000_000 / u64::from(rate.max(1))) as i64;
+        let before_ns = (frames_before * 1_000_000_000 / u64::from(self.rate)) as i64;
         let origin = now_ns - captured_ago_ns as i64 - before_ns;
         self.origin_ns
             .store(origin.max(UNANCHORED + 1), Ordering::Relaxed);
     }
 
     /// The index of the first frame captured at or after now, if known.
-    fn frame_now(&self, rate: u32) -> Option<u64> {
+    fn frame_now(&self) -> Option<u64> {
         let origin = self.origin_ns.load(Ordering::Relaxed);
         if origin == UNANCHORED {
             return None;
         }
         let now_ns = self.epoch.elapsed().as_nanos() as i64;
         let since_ns = u64::try_from(now_ns - origin).unwrap_or(0);
-        Some(since_ns * u64::from(rate) / 1_000_000_000)
+        Some(since_ns * u64::from(self.rate) / 1_000_000_000)
     }
 }
 
@@ -202,7 +205,7 @@ impl Source {
         let overruns = Arc::new(AtomicU64::new(0));
         let lost = Arc::new(AtomicBool::new(false));
         let latency = Arc::new(AtomicU64::new(0));
-        let clock = CaptureClock::new();
+        let clock = CaptureClock::new(config.sample_rate);
         let flags = (&overruns, &lost, &latency, &clock);
         let stream = match supported.sample_format() {
             cpal::SampleFormat::F32 => build::<f32>(&device, config, producer, flags),
@@ -285,7 +288,7 @@ impl Source {
             lost: Arc::new(AtomicBool::new(false)),
             latency_ns: Arc::new(AtomicU64::new(0)),
             // Never anchored: the file starts when the answer does.
-            clock: CaptureClock::new(),
+            clock: CaptureClock::new(rate),
             stop,
             armed,
             _stream: None,
@@ -317,7 +320,7 @@ where
     let lost_flag = lost.clone();
     let xruns = overruns.clone();
     let clock = clock.clone();
-    let (rate, channels) = (config.sample_rate, usize::from(config.channels.max(1)));
+    let channels = usize::from(config.channels.max(1));
     let mut frames_pushed = 0u64;
     device
         .build_input_stream::<T, _, _>(
@@ -327,7 +330,7 @@ where
                 let ts = info.timestamp();
                 let delay = ts.callback.duration_since(ts.capture).as_nanos() as u64;
                 latency_ns.store(delay, Ordering::Relaxed);
-                clock.anchor(frames_pushed, rate, delay);
+                clock.anchor(frames_pushed, delay);
                 let n = data.len().min(producer.slots()) / channels * channels;
                 if let Ok(chunk) = producer.write_chunk_uninit(n) {
                     chunk.fill_from_iter(data[..n].iter().map(|s| s.to_sample::<f32>()));
@@ -382,7 +385,7 @@ impl Live {
     pub fn trailing_silence_s(&self) -> f64 {
         self.trailing_silence_ms.load(Ordering::Relaxed) as f64 / 1000.0
     }
-    /// The input latency compensated at the start of the answer, seconds.
+    /// The input stream's latency (capture to callback) when the answer began, seconds.
     pub fn input_latency_s(&self) -> f64 {
         self.latency_us.load(Ordering::Relaxed) as f64 / 1e6
     }
@@ -553,7 +556,7 @@ impl Worker {
                         // the frame the capture clock says is now.
                         // A delay past MAX_IN_FLIGHT is a bad reading, not audio.
                         let most = (MAX_IN_FLIGHT.as_secs_f64() * f64::from(self.rate)) as u64;
-                        skip = self.clock.frame_now(self.rate).map_or(0, |now| {
+                        skip = self.clock.frame_now().map_or(0, |now| {
                             now.saturating_sub(self.frames_read).min(most) as usize * self.channels
                         });
                         answer = Some(self.open_answer(path, chunks)?);
@@ -700,11 +703,11 @@ mod tests {
 
     #[test]
     fn the_capture_clock_counts_the_frames_still_in_flight_as_before_now() {
-        let clock = CaptureClock::new();
-        assert_eq!(clock.frame_now(16_000), None, "unknown until a callback");
+        let clock = CaptureClock::new(16_000);
+        assert_eq!(clock.frame_now(), None, "unknown until a callback");
         // 1 s already pushed, and this buffer's first frame captured 0.5 s ago.
-        clock.anchor(16_000, 16_000, 500_000_000);
-        let now = clock.frame_now(16_000).unwrap();
+        clock.anchor(16_000, 500_000_000);
+        let now = clock.frame_now().unwrap();
         assert!((24_000..24_000 + 1_600).contains(&now), "{now}");
     }
 }

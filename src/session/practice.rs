@@ -119,7 +119,7 @@ pub struct AnswerRecord {
     pub problem: Option<String>,
     /// Samples dropped by the ring buffer.
     pub overruns: u64,
-    /// Input latency removed from the start of the answer, seconds.
+    /// The input stream's latency (capture to callback) when the answer began, seconds.
     pub input_latency_s: f64,
     /// How the report was made ready, if the answer was transcribed.
     #[serde(skip_serializing_if = "Option::is_none")]
