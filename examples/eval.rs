@@ -5,7 +5,7 @@
 //!
 //!     cargo run --release --example eval [-- [--write] [--clean] [--noise] [--gap]
 //!         [--pink] [--snr DB] [--keep-silences] [--no-redecode] [--streamed] [--show NAME]
-//!         [--rules-only] [--star-model FILE] [--beam N]
+//!         [--rules-only] [--star-model FILE] [--beam N] [--sets PREFIX,...]
 //!         [MODEL.bin]]
 //!
 //! The condition flags pick conditions (all three without any; `--pink`, pink
@@ -19,6 +19,7 @@
 //! `--star-model FILE` with a classifier from `scripts/train-star --out FILE`
 //! (trained with some sets left out, to score it on them). `--beam N` decodes
 //! with beam search of that width (1: greedy).
+//! `--sets firstsight1,holdout9` runs only the fixtures of those sets (name prefixes).
 //! `--show NAME` runs only that fixture and prints its transcript and timing
 //! under each condition (for reading a miss); `EVAL_DUMP=DIR` writes the
 //! audio of each answer and condition there, as the pipeline heard it;
@@ -81,6 +82,7 @@ fn main() -> anyhow::Result<()> {
         "--rules-only",
         "--star-model",
         "--beam",
+        "--sets",
     ];
     if write
         && args
@@ -117,7 +119,7 @@ fn main() -> anyhow::Result<()> {
     }
     let decoding = options.decoding();
     let mut whisper = Whisper::load(&model, options)?;
-    let bank = Bank::builtin()?;
+    let bank = Bank::load(&root.join("questions"))?;
     let show = args
         .iter()
         .position(|a| a == "--show")
@@ -125,6 +127,10 @@ fn main() -> anyhow::Result<()> {
     let mut set = eval::fixtures(root);
     if let Some(name) = show {
         set.retain(|f| &f.name == name);
+    }
+    if let Some(sets) = flag_value::<String>(&args, "--sets")? {
+        let sets: Vec<&str> = sets.split(',').collect();
+        set.retain(|f| sets.iter().any(|s| f.name.starts_with(&format!("{s}-"))));
     }
 
     let mut overall = BTreeMap::new();
@@ -269,6 +275,7 @@ fn main() -> anyhow::Result<()> {
 fn set_of(fixture: &str) -> String {
     match fixture.split_once('-') {
         Some((set, _)) if set.starts_with("holdout") => format!("held out: {set}"),
+        Some((set, _)) if set.starts_with("firstsight") => format!("first sight: {set}"),
         _ => "tuned on".to_string(),
     }
 }

@@ -22,6 +22,8 @@ fn analyze_json(wav: &std::path::Path, question: &str) -> Value {
     let out = rehearse()
         .arg("--model")
         .arg(tiny_en())
+        .arg("--bank")
+        .arg(root().join("questions"))
         .args(["analyze", "--json", "--question", question])
         .arg(wav)
         .output()
@@ -55,10 +57,16 @@ const KNOWN_WPM_MISSES: &[(&str, &str)] = &[
 /// Every second labelled fixture (odd places in name order, none of them in
 /// `tests/eval.rs`'s quick set), so that CI stays within its time: all 130
 /// took 11 minutes on the slowest host of our kind seen with greedy decoding,
-/// and beam search costs about 1.5× that. `cargo run --release --example
+/// and beam search costs about 1.5× that. The first-sight set is scored in
+/// full by `tests/eval.rs` and left out here. `cargo run --release --example
 /// eval` scores the whole set.
 fn checked_fixtures() -> Vec<Fixture> {
-    fixtures(&root()).into_iter().skip(1).step_by(2).collect()
+    fixtures(&root())
+        .into_iter()
+        .filter(|f| !eval::is_first_sight(&f.name))
+        .skip(1)
+        .step_by(2)
+        .collect()
 }
 
 #[test]

@@ -52,6 +52,12 @@ impl Fixture {
     }
 }
 
+/// Whether a fixture belongs to the first-sight set: answers written without
+/// reading the detector, scored once before it changed, never tuned on.
+pub fn is_first_sight(name: &str) -> bool {
+    name.starts_with("firstsight")
+}
+
 /// Every labelled fixture, by name.
 pub fn fixtures(root: &Path) -> Vec<Fixture> {
     let dir = root.join("tests/fixtures");
@@ -465,6 +471,12 @@ pub struct Score {
     pub word_errors: usize,
     pub labels: usize,
     pub labels_right: usize,
+    /// Parts truly missing, and of those, how many the report called missing.
+    pub absent: usize,
+    pub absent_called_missing: usize,
+    /// Parts truly present, and of those, how many the report found.
+    pub present: usize,
+    pub present_found: usize,
     /// (tp, fp, fn) per part.
     pub parts: [(usize, usize, usize); 4],
     pub filler_tp: usize,
@@ -489,6 +501,13 @@ impl Score {
         for (i, &(labelled, detected)) in o.star.iter().enumerate() {
             self.labels += 1;
             self.labels_right += usize::from(labelled == detected);
+            if labelled {
+                self.present += 1;
+                self.present_found += usize::from(detected);
+            } else {
+                self.absent += 1;
+                self.absent_called_missing += usize::from(!detected);
+            }
             let p = &mut self.parts[i];
             match (labelled, detected) {
                 (true, true) => p.0 += 1,
@@ -523,6 +542,16 @@ impl Score {
 
     pub fn wer(&self) -> f64 {
         self.word_errors as f64 / self.ref_words.max(1) as f64
+    }
+
+    /// Of the parts truly missing, the share the report called missing.
+    pub fn missing_caught(&self) -> f64 {
+        ratio(self.absent_called_missing, self.absent)
+    }
+
+    /// Of the parts truly present, the share the report found.
+    pub fn present_found(&self) -> f64 {
+        ratio(self.present_found, self.present)
     }
 
     pub fn star_accuracy(&self) -> f64 {
@@ -561,8 +590,8 @@ fn ratio(a: usize, b: usize) -> f64 {
 /// A Markdown table: one row per group.
 pub fn table(groups: &BTreeMap<String, Score>) -> String {
     let mut out = String::from(
-        "| group | answers | WER | STAR labels right | S p/r | T p/r | A p/r | R p/r | span overlap S/T/A/R | fillers p/r | fillers in place p/r | worst wpm error | worst thinking error |\n\
-         |---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+        "| group | answers | WER | missing parts called missing | present parts found | STAR labels right | S p/r | T p/r | A p/r | R p/r | span overlap S/T/A/R | fillers p/r | fillers in place p/r | worst wpm error | worst thinking error |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for (name, s) in groups {
         let overlap = (0..4)
@@ -577,9 +606,15 @@ pub fn table(groups: &BTreeMap<String, Score>) -> String {
             format!("{p:.2}/{r:.2}")
         };
         out.push_str(&format!(
-            "| {name} | {} | {:.1} % | {}/{} = {:.1} % | {} | {} | {} | {} | {overlap} | {:.2}/{:.2} | {:.2}/{:.2} | {:.1} % | {:.2} s |\n",
+            "| {name} | {} | {:.1} % | {}/{} = {:.0} % | {}/{} = {:.0} % | {}/{} = {:.1} % | {} | {} | {} | {} | {overlap} | {:.2}/{:.2} | {:.2}/{:.2} | {:.1} % | {:.2} s |\n",
             s.answers,
             100.0 * s.wer(),
+            s.absent_called_missing,
+            s.absent,
+            100.0 * s.missing_caught(),
+            s.present_found,
+            s.present,
+            100.0 * s.present_found(),
             s.labels_right,
             s.labels,
             100.0 * s.star_accuracy(),
