@@ -12,10 +12,11 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
+use cpal::traits::{DeviceTrait, StreamTrait};
 use cpal::{FromSample, SizedSample};
 use rtrb::{Consumer, Producer, RingBuffer};
 
+use super::device::{self, device_name, find_device};
 use super::resample::To16k;
 use super::vad::{self, Vad, VoiceActivity};
 use super::{AudioError, WHISPER_RATE, wav};
@@ -125,47 +126,6 @@ const UNANCHORED: i64 = i64::MIN;
 
 fn ring(rate: u32, channels: u16) -> (Producer<f32>, Consumer<f32>) {
     RingBuffer::new((rate * u32::from(channels) * RING_SECONDS) as usize)
-}
-
-/// Finds a device by (part of) its name, or the default one.
-pub fn find_device(
-    host: &cpal::Host,
-    name: Option<&str>,
-    input: bool,
-) -> Result<cpal::Device, AudioError> {
-    let kind = if input { "input" } else { "output" };
-    let no_device = || AudioError::NoDevice {
-        kind,
-        wanted: name.map(str::to_string),
-    };
-    match name {
-        None => if input {
-            host.default_input_device()
-        } else {
-            host.default_output_device()
-        }
-        .ok_or_else(no_device),
-        Some(wanted) => {
-            let devices = if input {
-                host.input_devices()
-            } else {
-                host.output_devices()
-            };
-            let devices = devices.map_err(|e| AudioError::Device(e.to_string()))?;
-            let wanted_lower = wanted.to_lowercase();
-            devices
-                .into_iter()
-                .find(|d| device_name(d).to_lowercase().contains(&wanted_lower))
-                .ok_or_else(no_device)
-        }
-    }
-}
-
-/// A device's display name.
-pub fn device_name(d: &cpal::Device) -> String {
-    d.description()
-        .map(|desc| desc.name().to_string())
-        .unwrap_or_else(|_| "unknown".into())
 }
 
 impl Source {
@@ -341,7 +301,7 @@ where
                 }
             },
             move |err: cpal::Error| {
-                if super::playback::is_lost(&err) {
+                if device::is_lost(&err) {
                     lost_flag.store(true, Ordering::Relaxed);
                 } else {
                     xruns.fetch_add(1, Ordering::Relaxed);

@@ -2,6 +2,7 @@
 //! voice activity detection.
 
 pub mod capture;
+pub mod device;
 pub mod playback;
 pub mod resample;
 pub mod vad;
@@ -47,9 +48,9 @@ pub fn built_in_pair(output: Option<&str>, input: Option<&str>) -> Option<(Strin
             match wanted {
                 Some(w) => devices?
                     .into_iter()
-                    .map(|d| capture::device_name(&d))
+                    .map(|d| device::device_name(&d))
                     .find(|n| n.to_lowercase().contains(&w.to_lowercase())),
-                None => default.map(|d| capture::device_name(&d)),
+                None => default.map(|d| device::device_name(&d)),
             }
         };
         let out = pick(

@@ -7,18 +7,8 @@ use std::time::{Duration, Instant};
 
 use cpal::traits::{DeviceTrait, StreamTrait};
 
-use super::capture::find_device;
+use super::device::{find_device, is_lost};
 use super::{AudioError, Clip, resample};
-
-/// Whether a stream error means the device is gone (not a passing glitch).
-pub fn is_lost(err: &cpal::Error) -> bool {
-    matches!(
-        err.kind(),
-        cpal::ErrorKind::DeviceNotAvailable
-            | cpal::ErrorKind::StreamInvalidated
-            | cpal::ErrorKind::DeviceChanged
-    )
-}
 
 type OutputCallback = dyn FnMut(&mut [f32], &cpal::OutputCallbackInfo) + Send;
 
@@ -36,6 +26,14 @@ pub struct Played {
 /// Plays `clip` and returns once the last sample has been heard, or once
 /// `cancel` is set.
 pub fn play(clip: &Clip, device: Option<&str>, cancel: &AtomicBool) -> Result<Played, AudioError> {
+    if clip.samples.is_empty() {
+        // Nothing audible (a clip of silence, trimmed): heard at once.
+        return Ok(Played {
+            heard_end: Instant::now(),
+            duration_s: 0.0,
+            cancelled: false,
+        });
+    }
     let device = super::without_stderr(|| {
         let host = cpal::default_host();
         find_device(&host, device, false)

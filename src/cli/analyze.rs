@@ -1,16 +1,15 @@
 //! `rehearse analyze` and `rehearse questions`.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 
 use rehearse::bank::Bank;
-use rehearse::report::{self, Style};
+use rehearse::report;
 use rehearse::session;
 use rehearse::transcribe::{Whisper, WhisperOptions, catalog};
 
-use super::Output;
+use super::{Output, UsageError, load_bank, style};
 use rehearse::{out, outln};
 
 /// Options of `rehearse analyze`.
@@ -30,21 +29,6 @@ pub struct AnalyzeArgs {
     /// Keep a private copy of the recording and its analysis in the history.
     #[arg(long)]
     pub save: bool,
-}
-
-/// Loads `--bank` or the built-in bank.
-pub fn load_bank(bank: Option<&Path>) -> anyhow::Result<Bank> {
-    Ok(match bank {
-        Some(p) => Bank::load(p)?,
-        None => Bank::builtin()?,
-    })
-}
-
-/// Colour when stdout is a terminal and NO_COLOR is unset.
-pub fn style() -> Style {
-    Style {
-        color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-    }
 }
 
 /// Runs `analyze`.
@@ -178,7 +162,6 @@ fn new_bank(
     target: u32,
     force: bool,
 ) -> anyhow::Result<()> {
-    use super::history::UsageError;
     let kind = match kind {
         "behavioral" | "behavioural" => rehearse::bank::Kind::Behavioral,
         "technical" => rehearse::bank::Kind::Technical,

@@ -1,16 +1,59 @@
-//! The user's defaults in `~/.config/rehearse/config.toml` (or
+//! The settings of a live session, from the command line ([`LiveArgs`]) and
+//! from the user's defaults in `~/.config/rehearse/config.toml` (or
 //! `$REHEARSE_CONFIG`), and `rehearse config`, which shows every effective
 //! setting and where it came from: the command line, the environment, the
 //! file, or the built-in default.
 
 use std::path::{Path, PathBuf};
 
+use clap::Args;
 use serde::{Deserialize, Serialize};
 
-use super::Output;
-use super::history::UsageError;
-use super::practice::LiveArgs;
+use super::{Output, UsageError};
 use rehearse::outln;
+
+/// Options shared by `practice` and `ask`.
+#[derive(Debug, Args)]
+pub struct LiveArgs {
+    /// Input device (part of its name, see `rehearse devices`).
+    #[arg(long, value_name = "NAME")]
+    pub input_device: Option<String>,
+    /// Output device (part of its name).
+    #[arg(long, value_name = "NAME")]
+    pub output_device: Option<String>,
+    /// Answer from a WAV file played in real time instead of the microphone (demos,
+    /// tests). Repeat it to answer follow-ups and later questions from other files.
+    #[arg(long, value_name = "FILE.wav")]
+    pub audio_from: Vec<PathBuf>,
+    /// Print the questions instead of speaking them.
+    #[arg(long)]
+    pub no_speak: bool,
+    /// Speech engine voice, e.g. en-us or en-gb+f2.
+    #[arg(long)]
+    pub voice: Option<String>,
+    /// Speaking rate of the questions, words per minute.
+    #[arg(long)]
+    pub rate: Option<u32>,
+    /// Target answer length in seconds for every question (default: each question's own).
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(1..=1800))]
+    pub target: Option<u32>,
+    /// Hard limit per answer in seconds (default 1.5 × the question's target).
+    #[arg(long, value_name = "SECONDS")]
+    pub max: Option<f64>,
+    /// Stop after this many seconds of silence once you have started speaking [default: 5].
+    #[arg(long, value_name = "SECONDS")]
+    pub silence_stop: Option<f64>,
+    /// CPU threads for whisper [default: 2].
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Do not show live captions of what you said (shown on a terminal by default).
+    #[arg(long)]
+    pub no_captions: bool,
+    /// After each report, offer retry / next / model answer outline / quit
+    /// (on by default when typing at a terminal; this turns it on for piped input).
+    #[arg(long)]
+    pub choices: bool,
+}
 
 /// What the file may set.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]

@@ -19,7 +19,7 @@ use rehearse::report::{self, html};
 use rehearse::{out, outln};
 
 use super::Output;
-use super::analyze::style;
+use super::{UsageError, style};
 
 /// Options of `rehearse history`.
 #[derive(Debug, Args)]
@@ -207,11 +207,6 @@ fn trend_row(t: &QuestionTrend) {
         trend_cell(&t.answer_s, 0)
     );
 }
-
-/// A mistake on the command line that clap could not catch (exit code 2).
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct UsageError(pub String);
 
 /// Runs `show`.
 pub fn run_show(answer: Option<&str>, data: &Path, out: &Output) -> anyhow::Result<()> {

@@ -20,6 +20,26 @@ use rehearse::session::SessionError;
 use rehearse::transcribe::ModelError;
 use rehearse::transcribe::check::CheckError;
 
+/// A mistake on the command line that clap could not catch (exit code 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Loads `--bank` or the built-in bank.
+pub fn load_bank(bank: Option<&std::path::Path>) -> anyhow::Result<rehearse::bank::Bank> {
+    Ok(match bank {
+        Some(p) => rehearse::bank::Bank::load(p)?,
+        None => rehearse::bank::Bank::builtin()?,
+    })
+}
+
+/// Colour when stdout is a terminal and NO_COLOR is unset.
+pub fn style() -> rehearse::report::Style {
+    rehearse::report::Style {
+        color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    }
+}
+
 /// An offline, voice-driven mock-interview coach.
 #[derive(Debug, Parser)]
 #[command(
@@ -73,7 +93,7 @@ pub enum Command {
         follow_ups: bool,
         /// Device, voice and timing options.
         #[command(flatten)]
-        live: practice::LiveArgs,
+        live: config::LiveArgs,
     },
     /// List audio input and output devices, with the defaults marked.
     Devices,
@@ -384,7 +404,7 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
             return model_code(e);
         }
         if cause.downcast_ref::<BankError>().is_some()
-            || cause.downcast_ref::<history::UsageError>().is_some()
+            || cause.downcast_ref::<UsageError>().is_some()
         {
             return 2;
         }

@@ -1,13 +1,13 @@
 //! `rehearse practice`, `rehearse ask` and `rehearse devices`.
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Context;
 use clap::Args;
 use cpal::traits::{DeviceTrait, HostTrait};
 
-use rehearse::audio::capture::device_name;
+use rehearse::audio::device::device_name;
 use rehearse::bank::Question;
 use rehearse::history::clock::Utc;
 use rehearse::session::practice::{self, PracticeOptions};
@@ -15,51 +15,9 @@ use rehearse::speech::Voice;
 use rehearse::transcribe::catalog;
 
 use super::Output;
-use super::analyze::{load_bank, style};
+use super::config::{LiveArgs, SILENCE_STOP_S, THREADS};
+use super::{load_bank, style};
 use rehearse::outln;
-
-/// Options shared by `practice` and `ask`.
-#[derive(Debug, Args)]
-pub struct LiveArgs {
-    /// Input device (part of its name, see `rehearse devices`).
-    #[arg(long, value_name = "NAME")]
-    pub input_device: Option<String>,
-    /// Output device (part of its name).
-    #[arg(long, value_name = "NAME")]
-    pub output_device: Option<String>,
-    /// Answer from a WAV file played in real time instead of the microphone (demos,
-    /// tests). Repeat it to answer follow-ups and later questions from other files.
-    #[arg(long, value_name = "FILE.wav")]
-    pub audio_from: Vec<PathBuf>,
-    /// Print the questions instead of speaking them.
-    #[arg(long)]
-    pub no_speak: bool,
-    /// Speech engine voice, e.g. en-us or en-gb+f2.
-    #[arg(long)]
-    pub voice: Option<String>,
-    /// Speaking rate of the questions, words per minute.
-    #[arg(long)]
-    pub rate: Option<u32>,
-    /// Target answer length in seconds for every question (default: each question's own).
-    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(1..=1800))]
-    pub target: Option<u32>,
-    /// Hard limit per answer in seconds (default 1.5 × the question's target).
-    #[arg(long, value_name = "SECONDS")]
-    pub max: Option<f64>,
-    /// Stop after this many seconds of silence once you have started speaking [default: 5].
-    #[arg(long, value_name = "SECONDS")]
-    pub silence_stop: Option<f64>,
-    /// CPU threads for whisper [default: 2].
-    #[arg(long)]
-    pub threads: Option<usize>,
-    /// Do not show live captions of what you said (shown on a terminal by default).
-    #[arg(long)]
-    pub no_captions: bool,
-    /// After each report, offer retry / next / model answer outline / quit
-    /// (on by default when typing at a terminal; this turns it on for piped input).
-    #[arg(long)]
-    pub choices: bool,
-}
 
 /// Options of `rehearse practice`.
 #[derive(Debug, Args)]
@@ -169,7 +127,7 @@ fn run_session(
         .with_context(|| format!("cannot create a session folder in {}", data.display()))?;
     let options = PracticeOptions {
         model,
-        threads: live.threads.unwrap_or(super::config::THREADS),
+        threads: live.threads.unwrap_or(THREADS),
         input_device: live.input_device,
         output_device: live.output_device,
         audio_from: live.audio_from,
@@ -179,7 +137,7 @@ fn run_session(
             rate_wpm: live.rate,
         },
         max_s: live.max,
-        silence_stop_s: live.silence_stop.unwrap_or(super::config::SILENCE_STOP_S),
+        silence_stop_s: live.silence_stop.unwrap_or(SILENCE_STOP_S),
         json: out.json,
         session_dir,
         style: style(),

@@ -11,6 +11,10 @@ use std::path::{Path, PathBuf};
 
 pub use store::{AnswerRow, Filter, NewAnswer, Store, StoredAnswer};
 
+/// The lock file inside a session folder, held while a session runs
+/// ([`recover::lock_session`]).
+pub const LOCK_FILE: &str = ".lock";
+
 /// Errors from the history database and the data folder.
 #[derive(Debug, thiserror::Error)]
 pub enum HistoryError {

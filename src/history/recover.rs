@@ -13,11 +13,8 @@ use std::path::{Path, PathBuf};
 
 use super::clock::Utc;
 use super::store::{NewAnswer, Store};
-use super::{HistoryError, create_private};
+use super::{HistoryError, LOCK_FILE, create_private};
 use crate::analysis::Analysis;
-
-/// The lock file inside a session folder.
-pub const LOCK_FILE: &str = ".lock";
 
 /// Held for as long as a session runs; the kernel drops it if the process dies.
 #[derive(Debug)]

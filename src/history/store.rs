@@ -600,7 +600,7 @@ fn remove_empty_session_dir(dir: &Path) -> Result<(), HistoryError> {
         return Ok(());
     };
     let names: Vec<_> = entries.flatten().map(|e| e.file_name()).collect();
-    let bookkeeping = ["session.json", super::recover::LOCK_FILE];
+    let bookkeeping = ["session.json", super::LOCK_FILE];
     if names.iter().all(|n| bookkeeping.iter().any(|b| n == *b)) {
         for name in bookkeeping {
             remove_file(&dir.join(name))?;
