@@ -39,6 +39,122 @@ fn session_files(data: &std::path::Path, ext: &str) -> Vec<std::path::PathBuf> {
     out
 }
 
+/// Thinking time counts from the question's last audible sample, not from the
+/// end of the synthesizer's clip (espeak-ng pads every clip with about 0.3 s
+/// of silence, and live thinking time once came out that much short). Here
+/// the question and the answer both go to the `speaker` sink and rehearse
+/// listens to its monitor (`PULSE_SOURCE`), so one recording of the monitor
+/// holds both on one timeline: the truth is the answer's first speech there
+/// minus the question's last audible sample.
+#[test]
+fn thinking_time_is_measured_from_the_last_audible_sample_of_the_question() {
+    let pulse = Pulse::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let (answer_wav, _) = trimmed_fixture("ran-out", tmp.path());
+    let monitor = tmp.path().join("monitor.wav");
+    let mut recorder = pulse
+        .command("parecord")
+        .args(["-d", "speaker.monitor", "--file-format=wav"])
+        .arg(&monitor)
+        .spawn()
+        .unwrap();
+    let data = tmp.path().join("data");
+    let mut child = pulse
+        .command(assert_cmd::cargo::cargo_bin!("rehearse"))
+        .arg("--model")
+        .arg(tiny_en())
+        .arg("--data-dir")
+        .arg(&data)
+        .args([
+            "--json",
+            "ask",
+            "security-sensitive-data",
+            "--silence-stop",
+            "2",
+        ])
+        .env("PULSE_SOURCE", "speaker.monitor")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, lines) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    wait_for(&lines, "answer now", Duration::from_secs(60));
+    std::thread::sleep(Duration::from_millis(1200));
+    let played = pulse
+        .command("paplay")
+        .args(["-d", "speaker"])
+        .arg(&answer_wav)
+        .status()
+        .unwrap();
+    assert!(played.success());
+    let status = wait_exit(&mut child, Duration::from_secs(90));
+    let _ = std::process::Command::new("kill")
+        .args(["-INT", &recorder.id().to_string()])
+        .status();
+    let _ = recorder.wait();
+    assert!(status.success(), "rehearse failed: {status:?}");
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(child.stdout.as_mut().unwrap(), &mut stdout).unwrap();
+    let record: serde_json::Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
+    let reported = record["timing"]["thinking_s"].as_f64().unwrap();
+
+    // On the monitor: the question, a silence of over a second, the answer.
+    let heard = wav::read_16k_mono(&monitor).unwrap().samples;
+    let spans = rehearse::analysis::timing::speech_spans(&vad::detect(&heard));
+    let gap = spans
+        .windows(2)
+        .enumerate()
+        .max_by(|a, b| {
+            let g = |w: &[rehearse::analysis::timing::Span]| w[1].start_s - w[0].end_s;
+            g(a.1).total_cmp(&g(b.1))
+        })
+        .map(|(i, _)| i)
+        .expect("the question and the answer on the monitor");
+    let answer_start = spans[gap + 1].start_s;
+    // The question's last audible sample: where the longest silence before
+    // the answer begins (the monitor of a null sink is digital silence).
+    let rate = 16_000.0;
+    let quiet = |s: &f32| s.abs() < rehearse::speech::SILENCE_BELOW;
+    let (mut longest, mut run_start) = ((0, 0), None);
+    for (i, s) in heard[..(answer_start * rate) as usize].iter().enumerate() {
+        match (quiet(s), run_start) {
+            (true, None) => run_start = Some(i),
+            (false, Some(from)) => {
+                if i - from > longest.1 - longest.0 {
+                    longest = (from, i);
+                }
+                run_start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(from) = run_start {
+        let end = (answer_start * rate) as usize;
+        if end - from > longest.1 - longest.0 {
+            longest = (from, end);
+        }
+    }
+    let question_end = longest.0 as f64 / rate;
+    let truth = answer_start - question_end;
+    eprintln!("thinking time reported {reported:.3} s, on the monitor {truth:.3} s");
+    assert!(
+        (reported - truth).abs() <= 0.1,
+        "thinking time {reported:.3} s, but {truth:.3} s passed between the question's last \
+         audible sample and the answer's first speech"
+    );
+}
+
 #[test]
 fn spoken_question_recorded_answer_thinking_time_and_silence_stop() {
     let pulse = Pulse::start();

@@ -38,8 +38,33 @@ pub struct Voice {
 
 /// Turns text into samples.
 pub trait Speaker {
-    /// Synthesizes `text`.
+    /// Synthesizes `text`: the clip starts with its first audible sample and
+    /// ends with its last ([`audible`]), so that when it has been played the
+    /// question has just been heard to its end.
     fn synthesize(&self, text: &str) -> Result<Clip, SpeechError>;
+}
+
+/// A sample quieter than this (about -50 dBFS) is silence: far under speech,
+/// whose peaks come near full scale, and over the dither some engines add.
+pub const SILENCE_BELOW: f32 = 0.003;
+
+/// The clip without its leading and trailing silence. Every engine pads its
+/// output (espeak-ng ends each clip with about 0.3 s of silence); thinking
+/// time counts from the question's last audible sample, not from the end of
+/// the padding.
+pub fn audible(clip: Clip) -> Clip {
+    let loud = |s: &f32| s.abs() >= SILENCE_BELOW;
+    let Some(first) = clip.samples.iter().position(loud) else {
+        return Clip {
+            samples: Vec::new(),
+            rate: clip.rate,
+        };
+    };
+    let last = clip.samples.iter().rposition(loud).unwrap_or(first);
+    Clip {
+        samples: clip.samples[first..=last].to_vec(),
+        rate: clip.rate,
+    }
 }
 
 /// The system's speech engine, run as a program that writes a WAV file.
@@ -134,6 +159,28 @@ impl Speaker for SystemSpeaker {
         })?;
         let wav = dir.path().join("speech.wav");
         self.render(text, &wav)?;
-        Ok(audio::wav::read_mono(&wav)?)
+        Ok(audible(audio::wav::read_mono(&wav)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_clip_is_cut_to_its_first_and_last_audible_samples() {
+        let mut samples = vec![0.0; 100];
+        samples.extend([0.2, -0.5, 0.001, 0.3]);
+        samples.extend(vec![0.0005; 300]);
+        let clip = audible(Clip {
+            samples,
+            rate: 22_050,
+        });
+        assert_eq!(clip.samples, [0.2, -0.5, 0.001, 0.3]);
+        let silent = audible(Clip {
+            samples: vec![0.0; 10],
+            rate: 16_000,
+        });
+        assert!(silent.samples.is_empty());
     }
 }
