@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Instant;
 
-use rehearse::analysis::{fillers, star, star_model, text};
+use rehearse::analysis::{fillers, star, text};
 use rehearse::audio::{vad, wav};
 use rehearse::bank::Bank;
 use rehearse::session;
@@ -185,13 +185,11 @@ fn mix(clean: &[f32], noise: &[f32], to_unit_rms: f32, snr_db: f32) -> Vec<f32> 
 
 /// Which STAR detector the harness scores.
 pub enum StarDetector {
-    /// The rules with the classifier built into the binary (what ships).
+    /// The classifier built into the binary (what ships).
     Builtin,
-    /// The rules alone.
-    RulesOnly,
-    /// The rules with a classifier read from a file: one trained with some
-    /// sets left out (`scripts/train-star --exclude`), to score it on them.
-    Model(star_model::Model),
+    /// A classifier read from a file: one trained with some sets left out
+    /// (`scripts/train-star --exclude`), to score it on them.
+    Model(star::Model),
 }
 
 static DETECTOR: OnceLock<StarDetector> = OnceLock::new();
@@ -286,11 +284,9 @@ pub fn run(decode: Decode, bank: &Bank, f: &Fixture, condition: Condition) -> Ou
     let mut a = a;
     match DETECTOR.get() {
         None | Some(StarDetector::Builtin) => {}
-        Some(StarDetector::RulesOnly) => {
-            a.star = star::star_with(&star::sentences(&a.transcript.words), None);
-        }
         Some(StarDetector::Model(model)) => {
-            a.star = star::star_with(&star::sentences(&a.transcript.words), Some(model));
+            let spans = rehearse::analysis::timing::speech_spans(&voice);
+            a.star = star::star_with(&a.transcript.words, &spans, model);
         }
     }
     if let Some(p) = kept.filter(|p| !p.exists()) {
@@ -333,7 +329,7 @@ pub fn run(decode: Decode, bank: &Bank, f: &Fixture, condition: Condition) -> Ou
         .star
         .sentences
         .iter()
-        .map(|l| (l.sentence.text.clone(), l.parts.iter().collect()))
+        .map(|l| (l.unit.text.clone(), l.parts.iter().collect()))
         .collect();
     let overlap = PARTS.map(|p| {
         let letter = p.chars().next().unwrap().to_ascii_uppercase();

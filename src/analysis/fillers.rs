@@ -19,6 +19,18 @@ pub struct Filler {
     pub start_s: f64,
     /// End, seconds.
     pub end_s: f64,
+    /// Index of its first word in the transcript's words (renderers mark it
+    /// by index: whisper can give several words one instant). Absent in
+    /// analyses written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub word: Option<usize>,
+    /// How many words it takes (1, or 2 for "you know").
+    #[serde(default = "one_word")]
+    pub words: usize,
+}
+
+fn one_word() -> usize {
+    1
 }
 
 /// Filler counts for an answer.
@@ -213,6 +225,8 @@ pub fn fillers(words: &[Word], minutes: f64) -> Fillers {
                 filler: name.to_string(),
                 start_s: words[i].start_s,
                 end_s: words[i + len - 1].end_s,
+                word: Some(i),
+                words: len,
             });
             i += len;
         } else {

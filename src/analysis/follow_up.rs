@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Analysis;
+use super::star::PartState;
 
 /// A gap worth one follow-up question, most important first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,23 +39,25 @@ impl Gap {
 }
 
 /// The one gap to ask about, for a behavioural answer; technical answers
-/// get none (STAR does not apply to them).
+/// get none (STAR does not apply to them). A weak part is asked about like a
+/// missing one: an interviewer who only half heard the outcome asks for it.
 pub fn gap(a: &Analysis, behavioral: bool) -> Option<Gap> {
     if !behavioral {
         return None;
     }
     let s = &a.star;
-    if !s.result.part.present {
+    let unclear = |p: &super::star::Part| p.state != PartState::Present;
+    if unclear(&s.result.part) {
         Some(Gap::Result)
-    } else if !s.action.part.present {
+    } else if unclear(&s.action.part) {
         Some(Gap::Action)
     } else if s.action.i_count == 0 && s.action.we_count > 0 {
         Some(Gap::PersonalAction)
     } else if !s.result.quantified {
         Some(Gap::ResultNumbers)
-    } else if !s.task.present {
+    } else if unclear(&s.task) {
         Some(Gap::Task)
-    } else if !s.situation.present {
+    } else if unclear(&s.situation) {
         Some(Gap::Situation)
     } else {
         None

@@ -6,7 +6,6 @@ pub mod fillers;
 pub mod follow_up;
 pub mod metrics;
 pub mod star;
-pub mod star_model;
 pub mod text;
 pub mod timing;
 
@@ -122,7 +121,7 @@ pub fn analyze(input: Inputs) -> Analysis {
     let target = input.question.map(|q| f64::from(q.target_seconds));
     let timing = timing::timing(&spans, words, target);
     let fillers = fillers::fillers(&transcript.words, timing.answer_s / 60.0);
-    let star = star::star(&star::sentences(&transcript.words));
+    let star = star::star(&transcript.words, &spans);
     let talking_points = input
         .question
         .map(|q| talking_points(&q.talking_points, &transcript.text))
@@ -199,16 +198,29 @@ pub fn suggestions(
 ) -> Vec<String> {
     let mut out = Vec::new();
     if behavioral {
-        if !s.result.part.present {
-            out.push(
+        use star::PartState::{Missing, Weak};
+        match s.result.part.state {
+            Missing => out.push(
                 "Add the result: what changed because of your work, and by how much?".to_string(),
-            );
+            ),
+            Weak => out.push(
+                "Say the result plainly: what changed because of your work, and by how much? \
+                 A plan, a hope or the last step of the work is not an outcome."
+                    .to_string(),
+            ),
+            _ => {}
         }
-        if !s.action.part.present {
-            out.push(
+        match s.action.part.state {
+            Missing => out.push(
                 "Say what you did yourself: two or three concrete steps, each starting with \"I\"."
                     .to_string(),
-            );
+            ),
+            Weak => out.push(
+                "Make your own steps concrete: what did you do, in what order? \"We worked hard\" \
+                 is not a step."
+                    .to_string(),
+            ),
+            _ => {}
         }
         if s.action.part.present && s.action.we_count > s.action.i_count {
             out.push(format!(

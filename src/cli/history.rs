@@ -270,8 +270,8 @@ pub fn run_replay(
     let mut next = 0;
     while !player.is_finished() {
         let now = started.elapsed().as_secs_f64();
-        while let Some(l) = sentences.get(next).filter(|l| l.sentence.start_s <= now) {
-            caption(&l.sentence.text, l.sentence.start_s);
+        while let Some(l) = sentences.get(next).filter(|l| l.unit.start_s <= now) {
+            caption(&l.unit.text, l.unit.start_s);
             next += 1;
         }
         std::thread::sleep(Duration::from_millis(40));
@@ -281,7 +281,7 @@ pub fn run_replay(
         .map_err(|_| anyhow::anyhow!("the playback thread failed"))??;
     // Whatever had not scrolled yet (playback can end a little early on short clips).
     for l in &sentences[next.min(sentences.len())..] {
-        caption(&l.sentence.text, l.sentence.start_s);
+        caption(&l.unit.text, l.unit.start_s);
     }
     out.note(format!("■ played {:.1} s", played.duration_s));
     Ok(())

@@ -6,6 +6,8 @@
 
 use std::fmt::Write;
 
+use crate::analysis::star::PartState;
+
 use super::parts;
 use crate::analysis::Analysis;
 use crate::analysis::metrics::{self, Metrics, Target};
@@ -223,11 +225,27 @@ fn timeline(o: &mut String, a: &Analysis) {
             let _ = writeln!(
                 o,
                 "<rect class=\"evidence\" data-part=\"{key}\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{fill}\" opacity=\"0.35\"><title>{}</title></rect>",
-                x(l.sentence.start_s),
+                x(l.unit.start_s),
                 y + 5.0,
-                (x(l.sentence.end_s) - x(l.sentence.start_s)).max(1.5),
+                (x(l.unit.end_s) - x(l.unit.start_s)).max(1.5),
                 LANE - 10.0,
-                esc(&l.sentence.text)
+                esc(&l.unit.text)
+            );
+        }
+        for l in a
+            .star
+            .sentences
+            .iter()
+            .filter(|l| l.weak.contains(&star_parts[lane].0))
+        {
+            let _ = writeln!(
+                o,
+                "<rect class=\"weak\" data-part=\"{key}\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"none\" stroke=\"{fill}\" stroke-dasharray=\"3 2\"><title>{name}, weak: {}</title></rect>",
+                x(l.unit.start_s),
+                y + 5.0,
+                (x(l.unit.end_s) - x(l.unit.start_s)).max(1.5),
+                LANE - 10.0,
+                esc(&l.unit.text)
             );
         }
         if let (true, Some(start), Some(end)) = (part.present, part.start_s, part.end_s) {
@@ -297,14 +315,14 @@ fn timeline(o: &mut String, a: &Analysis) {
     }
     o.push_str("</svg>\n<p class=\"legend\">");
     for ((key, fill), (_, name, _, part)) in PART_FILL.iter().zip(star_parts.iter()) {
-        let status = if part.present {
-            format!("{:.0}%", part.share * 100.0)
-        } else {
-            "missing".to_string()
+        let (state, status) = match part.state {
+            PartState::Present => ("present", format!("{:.0}%", part.share * 100.0)),
+            PartState::Weak => ("weak", "weak".to_string()),
+            PartState::Missing => ("missing", "missing".to_string()),
         };
         let _ = write!(
             o,
-            "<span data-part=\"{key}\"><i style=\"background:{fill}\"></i>{name} {status}</span>"
+            "<span data-part=\"{key}\" data-state=\"{state}\"><i style=\"background:{fill}\"></i>{name} {status}</span>"
         );
     }
     o.push_str("</p>\n");
@@ -312,50 +330,67 @@ fn timeline(o: &mut String, a: &Analysis) {
 
 fn transcript(o: &mut String, a: &Analysis) {
     o.push_str("<h2>Transcript</h2>\n<ol class=\"transcript\">\n");
-    let is_filler = |w: &crate::transcribe::Word| {
-        a.fillers
-            .occurrences
-            .iter()
-            .any(|f| w.start_s >= f.start_s - 0.01 && w.end_s <= f.end_s + 0.01)
-    };
+    let words = &a.transcript.words;
+    let fillers = filler_words(a);
     for l in &a.star.sentences {
-        let s = &l.sentence;
+        let u = &l.unit;
         let colour = l
             .parts
             .first()
             .and_then(|c| "STAR".find(*c))
             .map_or("var(--rule)", |i| PART_FILL[i].1);
-        let words: Vec<String> = a
-            .transcript
-            .words
-            .iter()
-            .filter(|w| {
-                let mid = (w.start_s + w.end_s) / 2.0;
-                mid >= s.start_s - 0.01 && mid <= s.end_s + 0.01
-            })
-            .map(|w| {
-                let text = esc(w.word.trim());
-                if is_filler(w) {
-                    format!("<mark class=\"filler\">{text}</mark>")
-                } else {
-                    text
-                }
-            })
-            .collect();
-        let body = if words.is_empty() {
-            esc(&s.text)
+        // The unit's own words, by index: whisper can give a whole sentence
+        // one instant, so cutting by time would show words twice.
+        let own = words.get(u.first_word..u.end_word).unwrap_or_default();
+        let body = if own.is_empty() {
+            esc(&u.text)
         } else {
-            words.join(" ")
+            own.iter()
+                .enumerate()
+                .map(|(k, w)| {
+                    let text = esc(w.word.trim());
+                    if fillers.contains(&(u.first_word + k)) {
+                        format!("<mark class=\"filler\">{text}</mark>")
+                    } else {
+                        text
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
         };
-        let tags: String = l.parts.iter().collect();
+        let mut tags: String = l.parts.iter().collect();
+        if !l.weak.is_empty() {
+            tags.push_str(&format!(
+                " <span class=\"weak\">{}?</span>",
+                l.weak.iter().collect::<String>()
+            ));
+        }
         let _ = writeln!(
             o,
             "<li class=\"sentence\" data-start=\"{:.2}\" style=\"border-left-color:{colour}\"><time>{}</time>{body}<span class=\"tags\" style=\"color:{colour}\">{tags}</span></li>",
-            s.start_s,
-            clock(s.start_s)
+            u.start_s,
+            clock(u.start_s)
         );
     }
     o.push_str("</ol>\n");
+}
+
+/// The indices of the transcript words that are fillers. Analyses written
+/// before fillers carried their word index find it by time.
+fn filler_words(a: &Analysis) -> std::collections::HashSet<usize> {
+    let words = &a.transcript.words;
+    let mut out = std::collections::HashSet::new();
+    for f in &a.fillers.occurrences {
+        let first = f.word.or_else(|| {
+            words
+                .iter()
+                .position(|w| (w.start_s - f.start_s).abs() < 0.01)
+        });
+        if let Some(first) = first {
+            out.extend(first..first + f.words.max(1));
+        }
+    }
+    out
 }
 
 /// One figure on a scale with its target range shaded.

@@ -6,7 +6,7 @@ pub mod html;
 use std::fmt::Write;
 
 use crate::analysis::Analysis;
-use crate::analysis::star::Part;
+use crate::analysis::star::{Part, PartState};
 
 /// Writes to stdout; a closed pipe (`rehearse … | head`) ends the program
 /// quietly instead of panicking. libpulse ignores SIGPIPE, so the write error
@@ -83,8 +83,8 @@ pub fn time_bar(a: &Analysis, style: Style) -> String {
             .iter()
             .find(|p| p.0 == letter)
             .map_or("", |p| p.2);
-        let from = ((l.sentence.start_s / total) * BAR as f64).floor() as usize;
-        let to = ((l.sentence.end_s / total) * BAR as f64).ceil() as usize;
+        let from = ((l.unit.start_s / total) * BAR as f64).floor() as usize;
+        let to = ((l.unit.end_s / total) * BAR as f64).ceil() as usize;
         for cell in cells.iter_mut().take(to.min(BAR)).skip(from.min(BAR)) {
             *cell = (letter, code);
         }
@@ -230,13 +230,15 @@ pub fn terminal(a: &Analysis, style: Style) -> String {
     let _ = writeln!(o, "{}  {}", style.paint("1", "STAR"), a.star.letters());
     let _ = writeln!(o, "  {}", time_bar(a, style));
     for (letter, name, code, part) in parts(a) {
-        let mark = if part.present {
-            style.paint(code, "✓")
-        } else {
-            style.paint("31", "✗")
+        let mark = match part.state {
+            PartState::Present => style.paint(code, "✓"),
+            PartState::Weak => style.paint("33", "?"),
+            PartState::Missing => style.paint("31", "✗"),
         };
         let mut line = format!("  {mark} {name:<9}");
-        if part.present {
+        if part.state == PartState::Weak {
+            line.push_str(" weak: only doubtful evidence; say it plainly");
+        } else if part.present {
             let _ = write!(
                 line,
                 " {:>5.1}–{:<5.1} s  {:>3.0}% of the time",
@@ -330,19 +332,25 @@ pub fn markdown(a: &Analysis) -> String {
     );
     let _ = writeln!(o, "## STAR: {}\n", a.star.letters());
     for (_, name, _, part) in parts(a) {
-        if part.present {
-            let _ = writeln!(
-                o,
-                "- **{name}**: {:.1}–{:.1} s, {:.0}% of the time",
-                part.start_s.unwrap_or(0.0),
-                part.end_s.unwrap_or(0.0),
-                part.share * 100.0
-            );
-            for e in &part.evidence {
-                let _ = writeln!(o, "  - “{e}”");
+        match part.state {
+            PartState::Present => {
+                let _ = writeln!(
+                    o,
+                    "- **{name}**: {:.1}–{:.1} s, {:.0}% of the time",
+                    part.start_s.unwrap_or(0.0),
+                    part.end_s.unwrap_or(0.0),
+                    part.share * 100.0
+                );
             }
-        } else {
-            let _ = writeln!(o, "- **{name}**: not found");
+            PartState::Weak => {
+                let _ = writeln!(o, "- **{name}**: weak (only doubtful evidence)");
+            }
+            PartState::Missing => {
+                let _ = writeln!(o, "- **{name}**: not found");
+            }
+        }
+        for e in &part.evidence {
+            let _ = writeln!(o, "  - “{e}”");
         }
     }
     let _ = writeln!(
