@@ -76,10 +76,12 @@ fn main() -> anyhow::Result<()> {
 
             let t = Instant::now();
             let voice = vad::detect(&samples);
-            let transcript = whisper.transcribe(&samples, 0.0)?;
+            let speech = rehearse::audio::spans::speech_spans(&voice);
+            let transcript = whisper.transcribe(&samples, &speech, 0.0)?;
             let _ = analysis::analyze(Inputs {
                 duration_s: samples.len() as f64 / RATE as f64,
                 voice: &voice,
+                speech: &speech,
                 transcript: &transcript,
                 question: None,
             });

@@ -39,9 +39,9 @@ fn main() -> anyhow::Result<()> {
         let mut found = [0usize; 2];
         for (way, whisper) in engines.iter_mut().enumerate() {
             let began = Instant::now();
-            let mut t = whisper.transcribe(&samples, 0.0)?;
+            let mut t = whisper.transcribe(&samples, &spans, 0.0)?;
             score[way].3 += began.elapsed().as_secs_f64();
-            timing::snap_words(&mut t.words, &spans);
+            rehearse::transcribe::snap_words(&mut t.words, &spans);
             found[way] = fillers::fillers(&t.words, 1.0).total;
             score[way].0 += labelled.min(found[way]);
             score[way].1 += found[way];

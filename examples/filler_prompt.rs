@@ -59,7 +59,9 @@ fn main() -> anyhow::Result<()> {
                     ..WhisperOptions::default()
                 },
             )?;
-            let t = w.transcribe(&clip.samples, 0.0)?;
+            let speech =
+                rehearse::audio::spans::speech_spans(&rehearse::audio::vad::detect(&clip.samples));
+            let t = w.transcribe(&clip.samples, &speech, 0.0)?;
             results.push((
                 filler_count(&t.text).min(said),
                 text::wer(reference, &t.text),

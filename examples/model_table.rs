@@ -42,7 +42,9 @@ fn main() -> anyhow::Result<()> {
     for f in eval::fixtures(root) {
         let clip = wav::read_16k_mono(&f.wav)?;
         let t = Instant::now();
-        let heard = whisper.transcribe(&clip.samples, 0.0)?;
+        let speech =
+            rehearse::audio::spans::speech_spans(&rehearse::audio::vad::detect(&clip.samples));
+        let heard = whisper.transcribe(&clip.samples, &speech, 0.0)?;
         busy_s += t.elapsed().as_secs_f64();
         audio_s += clip.samples.len() as f64 / 16_000.0;
         let reference = text::normalize(f.label["text"].as_str().unwrap_or_default());

@@ -169,7 +169,7 @@ fn transcript_units(a: &Labelled, transcript: &Transcript, samples: &[f32]) -> V
     let voice = vad::detect(samples);
     let spans = timing::speech_spans(&voice);
     let mut words = transcript.words.clone();
-    timing::snap_words(&mut words, &spans);
+    rehearse::transcribe::snap_words(&mut words, &spans);
     // Normalised tokens of each side, and the word each came from.
     let flatten = |ws: Vec<&str>| -> (Vec<String>, Vec<usize>) {
         let mut toks = Vec::new();

@@ -44,6 +44,7 @@ fn collapsed_answer() -> rehearse::analysis::Analysis {
     analyze(Inputs {
         duration_s: end,
         voice: &voice,
+        speech: &rehearse::audio::spans::speech_spans(&voice),
         transcript: &transcript,
         question: None,
     })

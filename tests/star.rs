@@ -91,6 +91,7 @@ fn a_full_answer_without_punctuation_is_cut_at_its_pauses_and_shows_all_four_par
     let a = analyze(Inputs {
         duration_s: duration,
         voice: &voice,
+        speech: &rehearse::audio::spans::speech_spans(&voice),
         transcript: &transcript,
         question: None,
     });

@@ -5,6 +5,7 @@ mod common;
 
 use common::*;
 use rehearse::analysis::text;
+use rehearse::audio::spans::{speech_spans, speech_spans_until};
 use rehearse::audio::{vad, wav};
 use rehearse::transcribe::stream::{Chunker, transcribe_chunked};
 use rehearse::transcribe::{Transcriber, Whisper, WhisperOptions};
@@ -37,10 +38,18 @@ fn streaming_wer_is_within_half_a_point_of_batch() {
     for name in names {
         let (samples, reference) = fixture(name);
         let reference = text::normalize(&reference);
-        let batch = whisper.transcribe(&samples, 0.0).unwrap();
-        let voiced = vad::detect(&samples).voiced;
-        let (back, streamed) =
-            transcribe_chunked(whisper, &samples, &voiced, Chunker::new()).unwrap();
+        let voice = vad::detect(&samples);
+        let batch = whisper
+            .transcribe(&samples, &speech_spans(&voice), 0.0)
+            .unwrap();
+        let (back, streamed) = transcribe_chunked(
+            whisper,
+            &samples,
+            &voice.voiced,
+            |n| speech_spans_until(&voice, n),
+            Chunker::new(),
+        )
+        .unwrap();
         whisper = back;
         let b = text::word_errors(&reference, &text::normalize(&batch.text));
         let s = text::word_errors(&reference, &text::normalize(&streamed.text));
@@ -81,6 +90,7 @@ fn no_word_is_lost_or_doubled_at_mid_sentence_seams() {
             whisper,
             &samples,
             &voice.voiced,
+            |n| speech_spans_until(&voice, n),
             Chunker::with_bounds(2.0, 6.0),
         )
         .unwrap();
@@ -139,7 +149,8 @@ fn a_cancelled_guess_stops_and_leaves_the_state_usable() {
     let mut whisper = load();
     let (samples, _) = fixture("cache-full");
     let clip = &samples[..16_000 * 20];
-    let expected = whisper.transcribe(clip, 0.0).unwrap().text;
+    let speech = speech_spans(&vad::detect(clip));
+    let expected = whisper.transcribe(clip, &speech, 0.0).unwrap().text;
     let mut state = whisper.new_state().unwrap();
     let cancel = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&cancel);
@@ -148,11 +159,13 @@ fn a_cancelled_guess_stops_and_leaves_the_state_usable() {
         flag.store(true, Ordering::Release);
     });
     let guess = whisper
-        .transcribe_unless(&mut state, clip, 0.0, "", &cancel)
+        .transcribe_unless(&mut state, clip, &speech, 0.0, "", &cancel)
         .unwrap();
     canceller.join().unwrap();
     assert!(guess.is_none(), "the guess ran to the end: {guess:?}");
     cancel.store(false, Ordering::Release);
-    let after = whisper.transcribe_with(&mut state, clip, 0.0, "").unwrap();
+    let after = whisper
+        .transcribe_with(&mut state, clip, &speech, 0.0, "")
+        .unwrap();
     assert_eq!(after.text, expected);
 }

@@ -275,6 +275,7 @@ pub fn run(decode: Decode, bank: &Bank, f: &Fixture, condition: Condition) -> Ou
                 whisper,
                 &samples,
                 &voice.voiced,
+                |n| rehearse::audio::spans::speech_spans_until(&voice, n),
                 rehearse::transcribe::stream::Chunker::new(),
             )
             .unwrap();

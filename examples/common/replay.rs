@@ -5,6 +5,7 @@
 // Each example that includes this file uses only part of it.
 #![allow(dead_code)]
 
+use rehearse::audio::spans::speech_spans;
 use std::time::{Duration, Instant};
 
 use rehearse::analysis::{self, Inputs};
@@ -103,7 +104,7 @@ pub fn stream(whisper: Whisper, samples: &[f32]) -> anyhow::Result<Streamed> {
         match chunker.step(&vad.activity.voiced, heard) {
             Some(step @ Step::Commit(..)) => {
                 tracing::debug!(?step, realtime = clock.is_some(), "replay: commit");
-                stream.push(step.chunk(samples));
+                stream.push(step.chunk(samples, &speech_spans(&vad.activity)));
                 chunks += 1;
                 if clock.is_none() {
                     pending += 1;
@@ -111,7 +112,7 @@ pub fn stream(whisper: Whisper, samples: &[f32]) -> anyhow::Result<Streamed> {
             }
             Some(step @ (Step::Guess(..) | Step::Settled(..))) if clock.is_some() => {
                 tracing::debug!(?step, "replay: guess");
-                stream.push(step.chunk(samples));
+                stream.push(step.chunk(samples, &speech_spans(&vad.activity)));
                 guesses += 1;
             }
             _ => {}
@@ -120,7 +121,12 @@ pub fn stream(whisper: Whisper, samples: &[f32]) -> anyhow::Result<Streamed> {
     let t = Instant::now();
     tracing::debug!(samples = samples.len(), "replay: stop");
     if let Some(span) = chunker.last(&vad.activity.voiced, samples.len()) {
-        stream.push(Chunk::of(samples, span, ChunkKind::Last));
+        stream.push(Chunk::of(
+            samples,
+            &speech_spans(&vad.activity),
+            span,
+            ChunkKind::Last,
+        ));
         chunks += 1;
     }
     let (whisper, finished) = stream.finish()?;
@@ -128,6 +134,7 @@ pub fn stream(whisper: Whisper, samples: &[f32]) -> anyhow::Result<Streamed> {
     let _ = analysis::analyze(Inputs {
         duration_s: samples.len() as f64 / RATE as f64,
         voice: &vad.activity,
+        speech: &speech_spans(&vad.activity),
         transcript: &transcript,
         question: None,
     });

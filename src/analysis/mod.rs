@@ -101,6 +101,8 @@ pub struct Inputs<'a> {
     pub duration_s: f64,
     /// Voice activity over the recording.
     pub voice: &'a VoiceActivity,
+    /// Its speech stretches ([`crate::audio::spans::speech_spans`] of `voice`).
+    pub speech: &'a [timing::Span],
     /// The transcript on the same timeline.
     pub transcript: &'a Transcript,
     /// The question, if known.
@@ -109,9 +111,9 @@ pub struct Inputs<'a> {
 
 /// Analyses one answer.
 pub fn analyze(input: Inputs) -> Analysis {
-    let spans = timing::speech_spans(input.voice);
+    let spans = input.speech;
     let mut transcript = input.transcript.clone();
-    timing::snap_words(&mut transcript.words, &spans);
+    crate::transcribe::snap_words(&mut transcript.words, spans);
     // Words as said: "900" is two, as the rate of speech goes.
     let words = transcript
         .words
@@ -119,9 +121,9 @@ pub fn analyze(input: Inputs) -> Analysis {
         .map(|w| text::spoken_words(&w.word))
         .sum();
     let target = input.question.map(|q| f64::from(q.target_seconds));
-    let timing = timing::timing(&spans, words, target);
+    let timing = timing::timing(spans, words, target);
     let fillers = fillers::fillers(&transcript.words, timing.answer_s / 60.0);
-    let star = star::star(&transcript.words, &spans);
+    let star = star::star(&transcript.words, spans);
     let talking_points = input
         .question
         .map(|q| talking_points(&q.talking_points, &transcript.text))
@@ -137,7 +139,7 @@ pub fn analyze(input: Inputs) -> Analysis {
         }),
         audio: AudioInfo {
             duration_s: input.duration_s,
-            speech_over_noise_db: timing::speech_over_noise_db(input.voice, &spans),
+            speech_over_noise_db: timing::speech_over_noise_db(input.voice, spans),
         },
         transcript,
         timing,

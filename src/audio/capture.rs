@@ -18,6 +18,7 @@ use rtrb::{Consumer, Producer, RingBuffer};
 
 use super::device::{self, device_name, find_device};
 use super::resample::To16k;
+use super::spans;
 use super::vad::{self, Vad, VoiceActivity};
 use super::{AudioError, WHISPER_RATE, wav};
 use crate::transcribe::stream::{Chunk, ChunkKind, ChunkSender, Chunker};
@@ -593,7 +594,8 @@ impl Worker {
         if let Some(tx) = a.chunks.take()
             && let Some(span) = a.chunker.last(&a.vad.activity.voiced, a.samples.len())
         {
-            tx.send(Chunk::of(&a.samples, span, ChunkKind::Last));
+            let speech = spans::speech_spans(&a.vad.activity);
+            tx.send(Chunk::of(&a.samples, &speech, span, ChunkKind::Last));
         }
         Ok(Some(Recording {
             wav: path,
@@ -644,7 +646,9 @@ impl Worker {
         if let Some(tx) = &a.chunks
             && let Some(step) = a.chunker.step(frames, a.samples.len())
         {
-            tx.send(step.chunk(&a.samples));
+            // The speech so far, from the voice activity already computed:
+            // the transcriber never runs the detector again.
+            tx.send(step.chunk(&a.samples, &spans::speech_spans(&a.vad.activity)));
         }
         let trailing = frames.iter().rev().take_while(|v| !**v).count() as f64 * vad::FRAME_S;
         self.live

@@ -5,6 +5,7 @@ pub mod capture;
 pub mod device;
 pub mod playback;
 pub mod resample;
+pub mod spans;
 pub mod vad;
 pub mod wav;
 

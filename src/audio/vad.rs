@@ -3,6 +3,17 @@
 
 use earshot::Detector;
 
+thread_local! {
+    /// How many times [`detect`] ran on this thread.
+    static DETECTIONS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// How many times [`detect`] has run on this thread: the voice detector runs
+/// once per recording, and tests hold the pipeline to that.
+pub fn detections_on_this_thread() -> usize {
+    DETECTIONS.with(std::cell::Cell::get)
+}
+
 /// Samples per VAD frame (16 ms at 16 kHz).
 pub const FRAME_SAMPLES: usize = 256;
 /// Seconds per VAD frame.
@@ -144,6 +155,7 @@ impl Vad {
 
 /// Runs the detector over a whole clip.
 pub fn detect(samples_16k: &[f32]) -> VoiceActivity {
+    DETECTIONS.with(|n| n.set(n.get() + 1));
     let mut vad = Vad::default();
     vad.push(samples_16k);
     vad.activity

@@ -404,6 +404,7 @@ mod tests {
         analyze(Inputs {
             duration_s: 4.0,
             voice: &voice,
+            speech: &crate::audio::spans::speech_spans(&voice),
             transcript: &transcript,
             question: None,
         })

@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use crate::analysis::{self, Analysis};
+use crate::audio::spans::{self, Span};
 use crate::audio::{self, AudioError, vad};
 use crate::bank::{BankError, Question};
 use crate::transcribe::{ModelError, Transcriber, Transcript};
@@ -75,18 +76,22 @@ fn require_speech(voice: &vad::VoiceActivity, what: &str) -> Result<(), SessionE
 fn analysis_of(
     samples: &[f32],
     voice: &vad::VoiceActivity,
+    speech: &[Span],
     transcript: &Transcript,
     question: Option<&Question>,
 ) -> Analysis {
     analysis::analyze(analysis::Inputs {
         duration_s: samples.len() as f64 / f64::from(audio::WHISPER_RATE),
         voice,
+        speech,
         transcript,
         question,
     })
 }
 
 /// Analyses 16 kHz mono samples of an answer, transcribing them in one go.
+/// The voice detector runs once, here; its speech stretches go down to the
+/// transcriber and on to the analysis.
 pub fn analyze_samples(
     samples: &[f32],
     question: Option<&Question>,
@@ -95,8 +100,9 @@ pub fn analyze_samples(
 ) -> Result<Analysis, SessionError> {
     let voice = vad::detect(samples);
     require_speech(&voice, what)?;
-    let transcript = transcriber.transcribe(samples, 0.0)?;
-    Ok(analysis_of(samples, &voice, &transcript, question))
+    let speech = spans::speech_spans(&voice);
+    let transcript = transcriber.transcribe(samples, &speech, 0.0)?;
+    Ok(analysis_of(samples, &voice, &speech, &transcript, question))
 }
 
 /// Analyses an answer whose transcript is already known (streamed), with the
@@ -109,7 +115,8 @@ pub fn analyze_transcribed(
     what: &str,
 ) -> Result<Analysis, SessionError> {
     require_speech(voice, what)?;
-    Ok(analysis_of(samples, voice, transcript, question))
+    let speech = spans::speech_spans(voice);
+    Ok(analysis_of(samples, voice, &speech, transcript, question))
 }
 
 /// Reads a WAV file and analyses it.
@@ -127,37 +134,47 @@ pub fn analyze_file(
     )
 }
 
+/// One recorded turn: its samples, the voice activity the capture worker
+/// computed while recording them, and its transcript.
+pub type TurnAudio<'a> = (&'a [f32], &'a vad::VoiceActivity, &'a Transcript);
+
 /// Joins an answer and the reply to its follow-up into one answer: the
 /// answer up to its last word, then the reply from its first word, each with
 /// a 0.4 s margin, so the interviewer's question and the thinking pause
-/// before the reply do not count as a pause in the answer. Word times of the
-/// reply move onto the joined timeline.
+/// before the reply do not count as a pause in the answer. The cuts fall on
+/// voice-frame boundaries so the turns' voice activity joins as it is (the
+/// detector does not run again). Word times of the reply move onto the
+/// joined timeline.
 pub fn merge_turns(
-    answer: (&[f32], &Transcript),
-    reply: (&[f32], &Transcript),
-) -> (Vec<f32>, Transcript) {
+    answer: TurnAudio,
+    reply: TurnAudio,
+) -> (Vec<f32>, vad::VoiceActivity, Transcript) {
     const MARGIN_S: f64 = 0.4;
     let rate = f64::from(audio::WHISPER_RATE);
-    let spoken = |samples: &[f32]| {
-        let spans = crate::analysis::timing::speech_spans(&vad::detect(samples));
+    let spoken = |voice: &vad::VoiceActivity| {
+        let spans = spans::speech_spans(voice);
         (
             spans.first().map(|s| s.start_s),
             spans.last().map(|s| s.end_s),
         )
     };
-    let (_, answer_end) = spoken(answer.0);
-    let (reply_start, _) = spoken(reply.0);
+    let (_, answer_end) = spoken(answer.1);
+    let (reply_start, _) = spoken(reply.1);
     let answer_len = answer.0.len() as f64 / rate;
     let cut_answer = answer_end.map_or(answer_len, |e| (e + MARGIN_S).min(answer_len));
     let cut_reply = reply_start.map_or(0.0, |s| (s - MARGIN_S).max(0.0));
-    let a = (cut_answer * rate) as usize;
-    let r = ((cut_reply * rate) as usize).min(reply.0.len());
+    // On frame boundaries: the answer's cut down to one, the reply's too.
+    let frame = vad::FRAME_SAMPLES;
+    let a = ((cut_answer * rate) as usize).min(answer.0.len()) / frame * frame;
+    let r = ((cut_reply * rate) as usize).min(reply.0.len()) / frame * frame;
+    let (cut_answer, cut_reply) = (a as f64 / rate, r as f64 / rate);
     let mut samples = Vec::with_capacity(a + reply.0.len() - r);
-    samples.extend_from_slice(&answer.0[..a.min(answer.0.len())]);
+    samples.extend_from_slice(&answer.0[..a]);
     samples.extend_from_slice(&reply.0[r..]);
-    let shift = a as f64 / rate - r as f64 / rate;
+    let voice = join_frames(answer.1, a / frame, reply.1, r / frame);
+    let shift = cut_answer - cut_reply;
     let mut words: Vec<_> = answer
-        .1
+        .2
         .words
         .iter()
         .filter(|w| w.start_s < cut_answer)
@@ -171,7 +188,7 @@ pub fn merge_turns(
     }
     words.extend(
         reply
-            .1
+            .2
             .words
             .iter()
             .filter(|w| w.end_s > cut_reply)
@@ -181,7 +198,35 @@ pub fn merge_turns(
                 ..w.clone()
             }),
     );
-    (samples, Transcript::from_words(words))
+    (samples, voice, Transcript::from_words(words))
+}
+
+/// The first `a` frames of `first` followed by `second` from frame `b`.
+fn join_frames(
+    first: &vad::VoiceActivity,
+    a: usize,
+    second: &vad::VoiceActivity,
+    b: usize,
+) -> vad::VoiceActivity {
+    fn join<T: Clone>(x: &[T], a: usize, y: &[T], b: usize) -> Vec<T> {
+        let mut out = x[..a.min(x.len())].to_vec();
+        out.extend_from_slice(&y[b.min(y.len())..]);
+        out
+    }
+    // Levels are only kept when both turns have them (older data has none).
+    let both = |x: &[f32], y: &[f32]| {
+        if x.is_empty() || y.is_empty() {
+            Vec::new()
+        } else {
+            join(x, a, y, b)
+        }
+    };
+    vad::VoiceActivity {
+        frame_s: first.frame_s,
+        voiced: join(&first.voiced, a, &second.voiced, b),
+        level: both(&first.level, &second.level),
+        voice_band: both(&first.voice_band, &second.voice_band),
+    }
 }
 
 /// Keeps an analysed recording (`analyze --save`): a private copy of the file
@@ -232,4 +277,72 @@ pub fn keep_analysis(
         extra: &[],
         analysis: Some(analysis),
     })?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transcribe::{ModelError, Word};
+
+    /// A transcriber that hears fixed words and keeps the speech it was given.
+    struct Fixed {
+        speech_given: Vec<Span>,
+    }
+
+    impl Transcriber for Fixed {
+        fn transcribe(
+            &mut self,
+            _samples: &[f32],
+            speech: &[Span],
+            _offset_s: f64,
+        ) -> Result<Transcript, ModelError> {
+            self.speech_given = speech.to_vec();
+            Ok(Transcript::from_words(vec![Word {
+                word: "Hello.".into(),
+                start_s: 1.0,
+                end_s: 1.5,
+                probability: 0.9,
+            }]))
+        }
+    }
+
+    #[test]
+    fn the_voice_detector_runs_once_per_recording_and_its_speech_goes_to_the_transcriber() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tests-short.wav");
+        let samples = crate::audio::wav::read_16k_mono(&path).unwrap().samples;
+        let mut transcriber = Fixed {
+            speech_given: Vec::new(),
+        };
+        let before = vad::detections_on_this_thread();
+        let a = analyze_samples(&samples, None, &mut transcriber, "answer").unwrap();
+        assert_eq!(vad::detections_on_this_thread() - before, 1);
+        let expected = spans::speech_spans(&vad::detect(&samples));
+        assert!(!expected.is_empty());
+        assert_eq!(transcriber.speech_given, expected);
+        assert!(a.timing.answer_s > 0.0);
+    }
+
+    #[test]
+    fn turns_join_with_their_voice_activity_and_no_second_detection() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tests-short.wav");
+        let samples = crate::audio::wav::read_16k_mono(&path).unwrap().samples;
+        let voice = vad::detect(&samples);
+        let words = Transcript::from_words(vec![Word {
+            word: "Hello".into(),
+            start_s: 1.0,
+            end_s: 1.5,
+            probability: 0.9,
+        }]);
+        let before = vad::detections_on_this_thread();
+        let (joined, joined_voice, transcript) =
+            merge_turns((&samples, &voice, &words), (&samples, &voice, &words));
+        assert_eq!(vad::detections_on_this_thread(), before);
+        // Whole frames only, as the detector gives them.
+        assert_eq!(joined_voice.voiced.len(), joined.len() / vad::FRAME_SAMPLES);
+        assert_eq!(joined_voice.level.len(), joined_voice.voiced.len());
+        assert_eq!(transcript.words.len(), 2);
+        assert_eq!(transcript.words[0].word, "Hello.");
+    }
 }

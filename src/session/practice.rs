@@ -355,13 +355,12 @@ pub async fn practice(
                         "{number:02}-{}{again}-with-follow-up.wav",
                         question.id
                     ));
-                    let (samples, transcript) = super::merge_turns(
-                        (&turn.samples, &turn.transcript),
-                        (&reply.samples, &reply.transcript),
+                    let (samples, voice, transcript) = super::merge_turns(
+                        (&turn.samples, &turn.voice, &turn.transcript),
+                        (&reply.samples, &reply.voice, &reply.transcript),
                     );
                     crate::audio::wav::write_16k_mono_private(&merged_wav, &samples)?;
                     extra.push(turn.wav.clone());
-                    let voice = crate::audio::vad::detect(&samples);
                     analysis = super::analyze_transcribed(
                         &samples,
                         &voice,

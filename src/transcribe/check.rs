@@ -54,7 +54,12 @@ pub fn verify(model: &Path, speaker: &dyn Speaker, threads: usize) -> Result<Ver
     let clip = speaker.synthesize(CHECK_PHRASE)?;
     let clip = resample::to_16k(&clip).map_err(SpeechError::from)?;
     let started = std::time::Instant::now();
-    let heard = whisper.transcribe(&clip.samples, 0.0)?.text;
+    // The clip is cut to its audible samples: speech from end to end.
+    let speech = [crate::audio::spans::Span {
+        start_s: 0.0,
+        end_s: clip.samples.len() as f64 / 16_000.0,
+    }];
+    let heard = whisper.transcribe(&clip.samples, &speech, 0.0)?.text;
     let transcribe_s = started.elapsed().as_secs_f64();
     let word_errors = text::word_errors(&text::normalize(CHECK_PHRASE), &text::normalize(&heard));
     Ok(Verdict {

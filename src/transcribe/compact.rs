@@ -5,8 +5,7 @@
 //! every silence between words longer than [`LONG_SILENCE_S`] is cut down to
 //! [`KEPT_SILENCE_S`] and the word times are mapped back onto the recording.
 
-use crate::analysis::timing::{self, Span};
-use crate::audio::vad;
+use crate::audio::spans::Span;
 
 /// Silences longer than this are shortened.
 pub const LONG_SILENCE_S: f64 = 2.0;
@@ -56,10 +55,10 @@ impl Compacted {
     }
 }
 
-/// `samples` with long silences shortened, or `None` when there are none.
-pub fn compact(samples: &[f32]) -> Option<Compacted> {
-    let spans = timing::speech_spans(&vad::detect(samples));
-    let kept = kept_ranges(&spans, samples.len());
+/// `samples` with the long silences between its speech stretches (`speech`,
+/// on the samples' own timeline) shortened, or `None` when there are none.
+pub fn compact(samples: &[f32], speech: &[Span]) -> Option<Compacted> {
+    let kept = kept_ranges(speech, samples.len());
     // One range is the whole recording: nothing was cut.
     if kept.len() <= 1 {
         return None;

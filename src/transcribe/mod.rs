@@ -15,6 +15,8 @@ mod whisper;
 
 use std::path::PathBuf;
 
+use crate::audio::spans::Span;
+
 pub use whisper::{Whisper, WhisperOptions};
 
 /// Errors about models and transcription. Each renders as one line that says
@@ -146,9 +148,80 @@ impl Transcript {
     }
 }
 
+/// Moves word boundaries that fall in silence onto the nearest speech:
+/// a start inside a silence moves forward to where speech resumes, an end
+/// moves back to where it stopped. Whisper's token times fold silence into
+/// words; the voice detector knows where the silence is.
+pub fn snap_words(words: &mut [Word], spans: &[Span]) {
+    if spans.is_empty() {
+        return;
+    }
+    let inside = |t: f64| spans.iter().any(|s| t >= s.start_s && t <= s.end_s);
+    // Back to front, so each word sees where its successor now starts.
+    for i in (0..words.len()).rev() {
+        let limit = words.get(i + 1).map_or(f64::INFINITY, |n| n.start_s);
+        let w = &mut words[i];
+        let length = (w.end_s - w.start_s).max(0.0);
+        if !inside(w.start_s)
+            && let Some(next) = spans.iter().find(|s| s.start_s > w.start_s)
+            && next.start_s <= limit
+        {
+            w.start_s = next.start_s;
+            if w.end_s < w.start_s {
+                w.end_s = (w.start_s + length).min(limit).min(next.end_s);
+            }
+        }
+        if !inside(w.end_s)
+            && let Some(prev) = spans.iter().rev().find(|s| s.end_s < w.end_s)
+            && prev.end_s > w.start_s
+        {
+            w.end_s = prev.end_s;
+        }
+    }
+}
+
 /// Turns 16 kHz mono samples into timed words. Real: [`Whisper`]. Unit tests
 /// of the analysis may use fixed words instead.
 pub trait Transcriber {
-    /// Transcribes `samples`; word times are offset by `offset_s`.
-    fn transcribe(&mut self, samples: &[f32], offset_s: f64) -> Result<Transcript, ModelError>;
+    /// Transcribes `samples`, whose speech stretches are `speech` (on the
+    /// samples' own timeline: the voice activity is computed once per
+    /// recording, upstream); word times are offset by `offset_s`.
+    fn transcribe(
+        &mut self,
+        samples: &[f32],
+        speech: &[Span],
+        offset_s: f64,
+    ) -> Result<Transcript, ModelError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_edges_in_silence_snap_to_speech() {
+        let spans = vec![
+            Span {
+                start_s: 1.2,
+                end_s: 3.0,
+            },
+            Span {
+                start_s: 4.0,
+                end_s: 5.0,
+            },
+        ];
+        let w = |s: f64, e: f64| Word {
+            word: "x".into(),
+            start_s: s,
+            end_s: e,
+            probability: 1.0,
+        };
+        let mut words = vec![w(0.0, 0.5), w(0.5, 1.6), w(2.5, 3.6), w(3.6, 4.4)];
+        snap_words(&mut words, &spans);
+        // Words starting in the leading silence move onto the speech, in order.
+        assert_eq!((words[0].start_s, words[0].end_s), (1.2, 1.2));
+        assert_eq!((words[1].start_s, words[1].end_s), (1.2, 1.6));
+        assert_eq!((words[2].start_s, words[2].end_s), (2.5, 3.0));
+        assert_eq!((words[3].start_s, words[3].end_s), (4.0, 4.4));
+    }
 }

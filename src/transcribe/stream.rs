@@ -12,6 +12,7 @@ use std::thread::JoinHandle;
 use whisper_rs::WhisperState;
 
 use super::{ModelError, Transcript, Whisper, Word};
+use crate::audio::spans::{self, Span};
 use crate::audio::vad::FRAME_S;
 
 /// Shortest chunk worth sending. Measured on the fixtures (EVALUATION.md):
@@ -64,12 +65,13 @@ pub enum Step {
 }
 
 impl Step {
-    /// The chunk of `answer` this step hands to the transcriber.
-    pub fn chunk(self, answer: &[f32]) -> Chunk {
+    /// The chunk of `answer` this step hands to the transcriber; `speech` is
+    /// where the speech is in the answer so far.
+    pub fn chunk(self, answer: &[f32], speech: &[Span]) -> Chunk {
         match self {
-            Step::Commit(from, to) => Chunk::of(answer, (from, to), ChunkKind::Commit),
-            Step::Guess(from, to) => Chunk::of(answer, (from, to), ChunkKind::Guess),
-            Step::Settled(from, to) => Chunk::of(answer, (from, to), ChunkKind::Settled),
+            Step::Commit(from, to) => Chunk::of(answer, speech, (from, to), ChunkKind::Commit),
+            Step::Guess(from, to) => Chunk::of(answer, speech, (from, to), ChunkKind::Guess),
+            Step::Settled(from, to) => Chunk::of(answer, speech, (from, to), ChunkKind::Settled),
         }
     }
 }
@@ -219,18 +221,35 @@ pub struct Chunk {
     pub samples: Vec<f32>,
     /// Where it starts, seconds.
     pub offset_s: f64,
+    /// Its speech stretches, on its own timeline (from the capture's voice
+    /// activity: the transcriber never runs the voice detector).
+    pub speech: Vec<Span>,
     /// What to do with it.
     pub kind: ChunkKind,
 }
 
 impl Chunk {
-    /// The samples `from..to` of `answer` as a chunk.
-    pub fn of(answer: &[f32], (from, to): (usize, usize), kind: ChunkKind) -> Chunk {
+    /// The samples `from..to` of `answer` as a chunk, with their part of
+    /// `speech` (the answer's speech stretches).
+    pub fn of(
+        answer: &[f32],
+        speech: &[Span],
+        (from, to): (usize, usize),
+        kind: ChunkKind,
+    ) -> Chunk {
+        let at = |i: usize| i as f64 / 16_000.0;
         Chunk {
             samples: answer[from..to].to_vec(),
-            offset_s: from as f64 / 16_000.0,
+            offset_s: at(from),
+            speech: spans::within(speech, at(from), at(to)),
             kind,
         }
+    }
+
+    /// Its speech stretches from `from` samples on, on that rest's own timeline.
+    fn speech_after(&self, from: usize) -> Vec<Span> {
+        let at = |i: usize| i as f64 / 16_000.0;
+        spans::within(&self.speech, at(from), at(self.samples.len()))
     }
 }
 
@@ -390,6 +409,7 @@ impl Worker {
     fn piece(
         &mut self,
         samples: &[f32],
+        speech: &[Span],
         offset_s: f64,
         prompt: &str,
         fit: bool,
@@ -398,13 +418,17 @@ impl Worker {
         let began = std::time::Instant::now();
         let fitted = fit && !self.whisper.fit_audio_ctx(true);
         let result = match cancel {
-            Some(flag) => {
-                self.whisper
-                    .transcribe_unless(&mut self.state, samples, offset_s, prompt, flag)
-            }
+            Some(flag) => self.whisper.transcribe_unless(
+                &mut self.state,
+                samples,
+                speech,
+                offset_s,
+                prompt,
+                flag,
+            ),
             None => self
                 .whisper
-                .transcribe_with(&mut self.state, samples, offset_s, prompt)
+                .transcribe_with(&mut self.state, samples, speech, offset_s, prompt)
                 .map(Some),
         };
         if fitted {
@@ -424,7 +448,14 @@ impl Worker {
     fn commit(&mut self, chunk: Chunk) -> Result<(), ModelError> {
         self.guessed = None;
         let prompt = std::mem::take(&mut self.previous);
-        let t = self.piece(&chunk.samples, chunk.offset_s, &prompt, false, None)?;
+        let t = self.piece(
+            &chunk.samples,
+            &chunk.speech,
+            chunk.offset_s,
+            &prompt,
+            false,
+            None,
+        )?;
         self.keep(t.unwrap_or_default());
         Ok(())
     }
@@ -443,7 +474,15 @@ impl Worker {
                     self.guessed = Some(g);
                     return Ok(());
                 }
-                let more = self.piece(rest, g.end_s(), &g.transcript.text, false, Some(newer))?;
+                let speech = chunk.speech_after(g.chunk.samples.len());
+                let more = self.piece(
+                    rest,
+                    &speech,
+                    g.end_s(),
+                    &g.transcript.text,
+                    false,
+                    Some(newer),
+                )?;
                 self.guessed = Some(match more {
                     Some(more) => OpenGuess {
                         chunk,
@@ -456,7 +495,14 @@ impl Worker {
             earlier if chunk.samples.len() < MIN_PIECE => self.guessed = earlier,
             earlier => {
                 let prompt = self.previous.clone();
-                match self.piece(&chunk.samples, chunk.offset_s, &prompt, false, Some(newer))? {
+                match self.piece(
+                    &chunk.samples,
+                    &chunk.speech,
+                    chunk.offset_s,
+                    &prompt,
+                    false,
+                    Some(newer),
+                )? {
                     Some(transcript) => {
                         self.guessed = Some(OpenGuess {
                             chunk,
@@ -487,6 +533,7 @@ impl Worker {
         let prompt = self.previous.clone();
         if let Some(transcript) = self.piece(
             &chunk.samples,
+            &chunk.speech,
             chunk.offset_s,
             &prompt,
             false,
@@ -512,15 +559,24 @@ impl Worker {
                     g.transcript
                 } else {
                     self.after_stop = rest.len();
-                    let more = self.piece(rest, g.end_s(), &g.transcript.text, true, None)?;
+                    let speech = chunk.speech_after(g.chunk.samples.len());
+                    let more =
+                        self.piece(rest, &speech, g.end_s(), &g.transcript.text, true, None)?;
                     join(g.transcript, more.unwrap_or_default())
                 }
             }
             _ => {
                 self.after_stop = chunk.samples.len();
                 let prompt = self.previous.clone();
-                self.piece(&chunk.samples, chunk.offset_s, &prompt, true, None)?
-                    .unwrap_or_default()
+                self.piece(
+                    &chunk.samples,
+                    &chunk.speech,
+                    chunk.offset_s,
+                    &prompt,
+                    true,
+                    None,
+                )?
+                .unwrap_or_default()
             }
         };
         self.keep(t);
@@ -656,10 +712,13 @@ impl Drop for StreamingTranscriber {
 /// guess finishes and no refinement ([`Step::Settled`]) runs, so the last
 /// chunk is transcribed in pieces cut at pauses: the least accurate way a
 /// live answer can end.
+/// `speech_until(n)` is where the speech is in the answer's first `n` voice
+/// frames, as the capture worker knows it when it cuts a chunk there.
 pub fn transcribe_chunked(
     whisper: Whisper,
     samples: &[f32],
     voiced: &[bool],
+    speech_until: impl Fn(usize) -> Vec<Span>,
     mut chunker: Chunker,
 ) -> Result<(Whisper, Transcript), ModelError> {
     let (captions, _) = mpsc::channel();
@@ -669,14 +728,19 @@ pub fn transcribe_chunked(
     let mut run = || -> Result<(), ModelError> {
         for n in 1..=voiced.len() {
             match chunker.step(&voiced[..n], (n * frame).min(samples.len())) {
-                Some(step @ Step::Commit(..)) => worker.commit(step.chunk(samples))?,
-                Some(step @ Step::Guess(..)) => worker.guess(step.chunk(samples))?,
+                Some(step @ Step::Commit(..)) => {
+                    worker.commit(step.chunk(samples, &speech_until(n)))?
+                }
+                Some(step @ Step::Guess(..)) => {
+                    worker.guess(step.chunk(samples, &speech_until(n)))?
+                }
                 // The worst case: the answer ends before any refinement.
                 Some(Step::Settled(..)) | None => {}
             }
         }
         if let Some(span) = chunker.last(voiced, samples.len()) {
-            worker.last(Chunk::of(samples, span, ChunkKind::Last))?;
+            let speech = speech_until(voiced.len());
+            worker.last(Chunk::of(samples, &speech, span, ChunkKind::Last))?;
         }
         Ok(())
     };

@@ -10,8 +10,8 @@ use whisper_rs::{
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::{ModelError, Transcriber, Transcript, Word, compact, ggml};
-use crate::analysis::{fillers, timing};
-use crate::audio::vad;
+use crate::analysis::fillers;
+use crate::audio::spans::{self, Span};
 
 /// Decoding settings.
 #[derive(Debug, Clone)]
@@ -223,16 +223,19 @@ impl Whisper {
     }
 
     /// Transcribes into `state`, primed with `prompt` (the previous chunk's
-    /// text when streaming). Word times are offset by `offset_s`.
+    /// text when streaming). `speech` is where the speech is in `samples`
+    /// (on their own timeline), from the voice activity computed once per
+    /// recording. Word times are offset by `offset_s`.
     pub fn transcribe_with(
         &mut self,
         state: &mut WhisperState,
         samples: &[f32],
+        speech: &[Span],
         offset_s: f64,
         prompt: &str,
     ) -> Result<Transcript, ModelError> {
         let params = self.params();
-        self.run(state, params, samples, offset_s, prompt, None)
+        self.run(state, params, samples, speech, offset_s, prompt, None)
     }
 
     /// Like [`Whisper::transcribe_with`], but gives up as soon as `cancel`
@@ -241,6 +244,7 @@ impl Whisper {
         &mut self,
         state: &mut WhisperState,
         samples: &[f32],
+        speech: &[Span],
         offset_s: f64,
         prompt: &str,
         cancel: &AtomicBool,
@@ -259,17 +263,27 @@ impl Whisper {
             params
                 .set_abort_callback_user_data(cancel as *const AtomicBool as *mut std::ffi::c_void);
         }
-        match self.run(state, params, samples, offset_s, prompt, Some(cancel)) {
+        match self.run(
+            state,
+            params,
+            samples,
+            speech,
+            offset_s,
+            prompt,
+            Some(cancel),
+        ) {
             Err(_) if cancel.load(Ordering::Acquire) => Ok(None),
             other => other.map(Some),
         }
     }
 
+    #[allow(clippy::too_many_arguments)] // one private entry point for both public ones
     fn run(
         &self,
         state: &mut WhisperState,
         params: FullParams<'_, '_>,
         samples: &[f32],
+        spans: &[Span],
         offset_s: f64,
         prompt: &str,
         cancel: Option<&AtomicBool>,
@@ -277,15 +291,14 @@ impl Whisper {
         if samples.is_empty() {
             return Ok(Transcript::default());
         }
-        let spans = timing::speech_spans(&vad::detect(samples));
         // Cut where whisper would otherwise cut blindly: each piece is
         // decoded on its own, as whisper's own windows are (no context).
         let heard = if self.options.shorten_silences {
-            compact::kept_len(&spans, samples.len())
+            compact::kept_len(spans, samples.len())
         } else {
             samples.len()
         };
-        let cuts = window_cuts(&spans, heard as f64 / RATE);
+        let cuts = window_cuts(spans, heard as f64 / RATE);
         if !cuts.is_empty() {
             tracing::debug!(?cuts, "decoding in pieces");
         }
@@ -302,6 +315,7 @@ impl Whisper {
                 state,
                 params.clone(),
                 &samples[from..to],
+                &spans::within(spans, from as f64 / RATE, to as f64 / RATE),
                 piece_offset,
                 prompt,
             )?;
@@ -312,7 +326,7 @@ impl Whisper {
             let mut stretches = thin_stretches(&words);
             stretches.extend(unheard_speech(
                 &words,
-                &spans,
+                spans,
                 offset_s,
                 samples.len() as f64 / RATE,
             ));
@@ -321,8 +335,15 @@ impl Whisper {
                 let at = |t: f64| (((t - offset_s).max(0.0) * RATE) as usize).min(samples.len());
                 let (from, to) = (at(from_s - THIN_PAD_S), at(to_s + THIN_PAD_S));
                 let piece_offset = offset_s + from as f64 / RATE;
-                let again =
-                    self.decode(state, params.clone(), &samples[from..to], piece_offset, "")?;
+                let piece_speech = spans::within(spans, from as f64 / RATE, to as f64 / RATE);
+                let again = self.decode(
+                    state,
+                    params.clone(),
+                    &samples[from..to],
+                    &piece_speech,
+                    piece_offset,
+                    "",
+                )?;
                 let inside = |w: &Word| in_stretch(w, from_s, to_s);
                 let heard_before = words.iter().filter(|w| inside(w)).count();
                 let mut heard_again: Vec<Word> = again.into_iter().filter(inside).collect();
@@ -356,7 +377,7 @@ impl Whisper {
             tracing::debug!(looped, "decoding loop dropped");
         }
         if self.options.recover_fillers {
-            self.recover_fillers(state, samples, offset_s, &mut words, cancel)?;
+            self.recover_fillers(state, samples, spans, offset_s, &mut words, cancel)?;
         }
         Ok(Transcript::from_words(words))
     }
@@ -367,6 +388,7 @@ impl Whisper {
         state: &mut WhisperState,
         mut params: FullParams<'_, '_>,
         samples: &[f32],
+        speech: &[Span],
         offset_s: f64,
         prompt: &str,
     ) -> Result<Vec<Word>, ModelError> {
@@ -374,7 +396,7 @@ impl Whisper {
             params.set_initial_prompt(prompt);
         }
         let shortened = if self.options.shorten_silences {
-            compact::compact(samples)
+            compact::compact(samples, speech)
         } else {
             None
         };
@@ -426,11 +448,11 @@ impl Whisper {
         &self,
         state: &mut WhisperState,
         samples: &[f32],
+        spans: &[Span],
         offset_s: f64,
         words: &mut Vec<Word>,
         cancel: Option<&AtomicBool>,
     ) -> Result<(), ModelError> {
-        let spans = timing::speech_spans(&vad::detect(samples));
         // Word times on this piece's own timeline, snapped to speech as the analysis does.
         let mut local: Vec<Word> = words
             .iter()
@@ -440,9 +462,9 @@ impl Whisper {
                 ..w.clone()
             })
             .collect();
-        timing::snap_words(&mut local, &spans);
+        super::snap_words(&mut local, spans);
         let mut found = Vec::new();
-        for span in &spans {
+        for span in spans {
             let mut at = span.start_s;
             let mut inside: Vec<(f64, f64)> = local
                 .iter()
@@ -522,10 +544,15 @@ impl Whisper {
 }
 
 impl Transcriber for Whisper {
-    fn transcribe(&mut self, samples: &[f32], offset_s: f64) -> Result<Transcript, ModelError> {
+    fn transcribe(
+        &mut self,
+        samples: &[f32],
+        speech: &[Span],
+        offset_s: f64,
+    ) -> Result<Transcript, ModelError> {
         let mut state = self.new_state()?;
         let prompt = self.options.initial_prompt.clone().unwrap_or_default();
-        self.transcribe_with(&mut state, samples, offset_s, &prompt)
+        self.transcribe_with(&mut state, samples, speech, offset_s, &prompt)
     }
 }
 
@@ -641,12 +668,12 @@ const PIECE_S: f64 = 27.0;
 /// whisper.cpp moves on from a window at its last timestamp, and a sentence
 /// said across that seam was skipped whole. `heard_s` is the length whisper
 /// will hear (long silences shortened).
-fn window_cuts(spans: &[timing::Span], heard_s: f64) -> Vec<f64> {
+fn window_cuts(spans: &[Span], heard_s: f64) -> Vec<f64> {
     if heard_s <= WINDOW_S || spans.len() < 2 {
         return Vec::new();
     }
     let pieces = (heard_s / PIECE_S).ceil() as usize;
-    let speech: f64 = spans.iter().map(timing::Span::duration_s).sum();
+    let speech: f64 = spans.iter().map(Span::duration_s).sum();
     let share = speech / pieces as f64;
     // Each pause: (speech said before it, its length, its middle).
     let mut said = 0.0;
@@ -707,12 +734,7 @@ const UNHEARD_SPEECH_S: f64 = 2.0;
 /// lasts `length_s`). Whisper sometimes ends a 30 s window early and never
 /// comes back to the rest ("…with no timeout set." and then nothing over the
 /// last 12 s of the answer). Each is returned as the speech inside the gap.
-fn unheard_speech(
-    words: &[Word],
-    spans: &[timing::Span],
-    offset_s: f64,
-    length_s: f64,
-) -> Vec<(f64, f64)> {
+fn unheard_speech(words: &[Word], spans: &[Span], offset_s: f64, length_s: f64) -> Vec<(f64, f64)> {
     let mut edges = vec![offset_s];
     for w in words {
         edges.push(w.start_s);
@@ -910,10 +932,10 @@ mod tests {
             .collect()
     }
 
-    fn spans(times: &[(f64, f64)]) -> Vec<timing::Span> {
+    fn spans(times: &[(f64, f64)]) -> Vec<Span> {
         times
             .iter()
-            .map(|&(start_s, end_s)| timing::Span { start_s, end_s })
+            .map(|&(start_s, end_s)| Span { start_s, end_s })
             .collect()
     }
 
@@ -1027,7 +1049,7 @@ mod tests {
     fn speech_after_the_last_word_is_unheard_speech() {
         // holdout4-goroutine under pink noise: words to 28 s, then whisper
         // stopped while the speaker went on to 40 s. The piece starts at 5 s.
-        let span = |a: f64, b: f64| timing::Span {
+        let span = |a: f64, b: f64| Span {
             start_s: a,
             end_s: b,
         };
