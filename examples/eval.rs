@@ -234,11 +234,9 @@ fn main() -> anyhow::Result<()> {
          the 5th-percentile frame level), and how many answers the report warned were noisy\n\
          (below {} dB).\n\n{}\n\
          ### By set\n\n\
-         The rules were tuned on the first set and on holdout to holdout6 (each held-out set\n\
-         was scored once unseen first; figures in the text above), never on holdout7 to\n\
-         holdout14. The sentence classifier was trained on every set, so for STAR these are\n\
-         in-sample figures; `scripts/star-cv` scores each set with a classifier trained\n\
-         without it.\n\n{}\n\
+         The STAR classifier learns from every set but the first-sight ones, so for STAR only\n\
+         the first-sight rows are figures on unseen answers; `scripts/train-star TABLE --cv`\n\
+         scores every other set with a model trained without it.\n\n{}\n\
          ### By voice (clean)\n\n{}\n\
          ### STAR misses (clean)\n\n{}\n",
         model.file_name().unwrap_or_default().to_string_lossy(),
