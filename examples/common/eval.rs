@@ -234,6 +234,9 @@ pub enum Decode<'a> {
     /// worker's code (`transcribe_chunked`), with a model loaded from this
     /// file for each answer (the worker takes the model for its thread).
     Streamed(&'a std::path::Path),
+    /// Not at all: the transcript kept in this folder by an earlier run
+    /// (`EVAL_TRANSCRIPTS`), which must be there.
+    Kept(&'a std::path::Path),
 }
 
 /// Runs one fixture under one condition.
@@ -253,9 +256,13 @@ pub fn run(decode: Decode, bank: &Bank, f: &Fixture, condition: Condition) -> Ou
     let voice = vad::detect(&samples);
     // Transcripts kept from an earlier run, so that analysis changes can be
     // measured in seconds (the decoding options must not have changed).
-    let kept = std::env::var_os("EVAL_TRANSCRIPTS").map(|dir| {
+    let kept_dir = match &decode {
+        Decode::Kept(dir) => Some(dir.to_path_buf()),
+        _ => std::env::var_os("EVAL_TRANSCRIPTS").map(PathBuf::from),
+    };
+    let kept = kept_dir.map(|dir| {
         let name = format!("{}.{}.json", f.name, condition.name().replace(' ', "-"));
-        std::path::Path::new(&dir).join(name)
+        dir.join(name)
     });
     let cached: Option<rehearse::transcribe::Transcript> = kept
         .as_ref()
@@ -268,6 +275,12 @@ pub fn run(decode: Decode, bank: &Bank, f: &Fixture, condition: Condition) -> Ou
         (Decode::Batch(whisper), None) => {
             session::analyze_samples(&samples, question, whisper, &f.name).unwrap()
         }
+        (Decode::Kept(dir), None) => panic!(
+            "{}: no transcript kept in {} for {}",
+            f.name,
+            dir.display(),
+            condition.name()
+        ),
         (Decode::Streamed(model), None) => {
             let whisper =
                 Whisper::load(model, rehearse::transcribe::WhisperOptions::default()).unwrap();
