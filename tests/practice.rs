@@ -71,6 +71,8 @@ fn thinking_time_is_measured_from_the_last_audible_sample_of_the_question() {
             "security-sensitive-data",
             "--silence-stop",
             "2",
+            "--voice",
+            "espeak-ng",
         ])
         .env("PULSE_SOURCE", "speaker.monitor")
         .stdin(std::process::Stdio::null())
@@ -178,6 +180,8 @@ fn spoken_question_recorded_answer_thinking_time_and_silence_stop() {
             "security-sensitive-data",
             "--silence-stop",
             "2",
+            "--voice",
+            "espeak-ng",
         ],
         &data,
     );
@@ -481,4 +485,137 @@ fn in_a_noisy_room_the_silence_stop_fires_and_thinking_time_holds() {
         (5.0..rehearse::analysis::NOISY_BELOW_DB).contains(&estimate),
         "speech over noise estimated at {estimate:.1} dB for 15 dB"
     );
+}
+
+/// The interviewer speaks with the natural voice when it is installed
+/// (`scripts/setup` installs it): the speaker's monitor holds the question,
+/// and whisper hears it back.
+#[test]
+fn the_question_is_spoken_with_the_natural_voice_and_heard_back() {
+    use rehearse::transcribe::{Transcriber, Whisper, WhisperOptions};
+    assert!(
+        root().join("models/voices/en_US-joe-medium.onnx").is_file(),
+        "run scripts/fetch-voice first"
+    );
+    let pulse = Pulse::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let (answer_wav, _) = trimmed_fixture("tests-short", tmp.path());
+    let monitor = tmp.path().join("monitor.wav");
+    let mut recorder = pulse
+        .command("parecord")
+        .args(["-d", "speaker.monitor", "--file-format=wav"])
+        .arg(&monitor)
+        .spawn()
+        .unwrap();
+    let data = tmp.path().join("data");
+    let (mut child, lines) = spawn(
+        &pulse,
+        &[
+            "--json",
+            "ask",
+            "disagreed-with-decision",
+            "--silence-stop",
+            "1.5",
+        ],
+        &data,
+    );
+    wait_for(&lines, "answer now", Duration::from_secs(60));
+    let played = pulse
+        .command("paplay")
+        .args(["-d", "micfeed"])
+        .arg(&answer_wav)
+        .status()
+        .unwrap();
+    assert!(played.success());
+    let status = wait_exit(&mut child, Duration::from_secs(90));
+    let _ = std::process::Command::new("kill")
+        .args(["-INT", &recorder.id().to_string()])
+        .status();
+    let _ = recorder.wait();
+    assert!(status.success(), "rehearse failed: {status:?}");
+    let said: Vec<String> = lines.try_iter().collect();
+    assert!(
+        !said.iter().any(|l| l.contains("instead")),
+        "fell back from the natural voice: {said:#?}"
+    );
+    let heard = wav::read_16k_mono(&monitor).unwrap().samples;
+    let voice = vad::detect(&heard);
+    let speech = rehearse::audio::spans::speech_spans(&voice);
+    let mut whisper = Whisper::load(&tiny_en(), WhisperOptions::default()).unwrap();
+    let transcript = whisper.transcribe(&heard, &speech, 0.0).unwrap();
+    let question = "Tell me about a time you disagreed with a technical decision. What did you do?";
+    let wer = rehearse::analysis::text::wer(question, &transcript.text);
+    eprintln!("heard {:?}, WER {:.1} %", transcript.text, wer * 100.0);
+    assert!(
+        wer <= 0.10,
+        "the question was heard as {:?}",
+        transcript.text
+    );
+}
+
+/// A natural voice that cannot speak gives way to espeak-ng with one line
+/// saying what to run: a missing model, a truncated one, a config that does
+/// not fit it, and no ONNX Runtime.
+#[test]
+fn a_bad_voice_falls_back_to_espeak_ng_with_a_one_line_notice() {
+    let pulse = Pulse::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let (answer_wav, _) = trimmed_fixture("tests-short", tmp.path());
+    let joe = root().join("models/voices/en_US-joe-medium.onnx");
+    let bytes = std::fs::read(&joe).unwrap();
+    let config = std::fs::read(joe.with_extension("onnx.json")).unwrap();
+    let cut = tmp.path().join("en_US-cut-medium.onnx");
+    std::fs::write(&cut, &bytes[..bytes.len() / 3]).unwrap();
+    std::fs::write(tmp.path().join("en_US-cut-medium.onnx.json"), &config).unwrap();
+    let other = tmp.path().join("en_US-other-medium.onnx");
+    std::os::unix::fs::symlink(&joe, &other).unwrap();
+    std::fs::write(
+        tmp.path().join("en_US-other-medium.onnx.json"),
+        b"{\"audio\": 3}",
+    )
+    .unwrap();
+    let missing = tmp.path().join("en_US-gone-medium.onnx");
+    let cases: [(&str, Option<&std::path::Path>, &str); 4] = [
+        ("missing", Some(&missing), "is missing"),
+        ("truncated", Some(&cut), "is not a usable voice"),
+        ("config", Some(&other), "does not match its voice"),
+        ("runtime", None, "ONNX Runtime"),
+    ];
+    for (case, voice, needle) in cases {
+        let data = tmp.path().join(format!("data-{case}"));
+        let mut args = vec![
+            "ask".to_string(),
+            "message-queues".into(),
+            "--silence-stop".into(),
+            "1".into(),
+            "--audio-from".into(),
+            answer_wav.to_string_lossy().into_owned(),
+        ];
+        if let Some(v) = voice {
+            args.push("--voice".into());
+            args.push(v.to_string_lossy().into_owned());
+        }
+        let mut cmd = pulse.command(assert_cmd::cargo::cargo_bin!("rehearse"));
+        cmd.arg("--model")
+            .arg(tiny_en())
+            .arg("--data-dir")
+            .arg(&data)
+            .args(&args)
+            .env("REHEARSE_CONFIG", root().join("tests/no-config.toml"))
+            .env("NO_COLOR", "1")
+            .stdin(std::process::Stdio::null());
+        if voice.is_none() {
+            cmd.env("ORT_DYLIB_PATH", "/nonexistent/libonnxruntime.so");
+        }
+        let out = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{case}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{case}: {stderr}");
+        let notices: Vec<&str> = stderr.lines().filter(|l| l.contains(needle)).collect();
+        assert_eq!(notices.len(), 1, "{case}: {stderr}");
+        assert!(
+            notices[0].contains("speaking with espeak-ng instead"),
+            "{case}: {stderr}"
+        );
+    }
 }

@@ -202,7 +202,7 @@ impl Source {
     /// Plays a WAV file into the ring buffer at real time, then silence, as
     /// if someone spoke it into a microphone.
     pub fn file_realtime(path: &Path) -> Result<Source, AudioError> {
-        let clip = wav::read_mono(path)?;
+        let clip = super::file::read_mono(path)?;
         let (mut producer, consumer) = ring(clip.rate, 1);
         let stop = Arc::new(AtomicBool::new(false));
         let stop_flag = stop.clone();

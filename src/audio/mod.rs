@@ -3,6 +3,7 @@
 
 pub mod capture;
 pub mod device;
+pub mod file;
 pub mod playback;
 pub mod resample;
 pub mod spans;
@@ -111,6 +112,14 @@ pub enum AudioError {
         /// The file.
         path: PathBuf,
         /// What hound said.
+        reason: String,
+    },
+    /// Not a recording in a format rehearse reads.
+    #[error("{} is not a recording rehearse can read ({reason}); it reads WAV, FLAC, MP3, Ogg/Vorbis and AAC in MP4/M4A", path.display())]
+    NotAudio {
+        /// The file.
+        path: PathBuf,
+        /// What the decoder said.
         reason: String,
     },
     /// A WAV with no samples.

@@ -6,6 +6,7 @@ mod config;
 mod history;
 mod model;
 mod practice;
+mod voices;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -97,6 +98,11 @@ pub enum Command {
     },
     /// List audio input and output devices, with the defaults marked.
     Devices,
+    /// List the interviewer's voices, the default marked; speak a sentence with one.
+    #[command(
+        after_help = "Examples:\n  rehearse voices\n  rehearse voices --try piper:joe\n  rehearse voices --try espeak-ng:en-gb+f2\n  rehearse voices --try ~/voices/en_US-amy-low.onnx\n  rehearse voices fetch joe"
+    )]
+    Voices(voices::VoicesArgs),
     /// Analyse a recorded answer: timing, fillers and STAR coverage.
     #[command(
         after_help = "Examples:\n  rehearse practice\n  rehearse ask complex-project\n  rehearse analyze answer.wav\n  rehearse analyze answer.wav --question message-queues --json"
@@ -223,6 +229,7 @@ pub fn run(mut cli: Cli) -> anyhow::Result<()> {
             &out,
         )?),
         Command::Devices => practice::run_devices(&out),
+        Command::Voices(args) => voices::run(args, &out),
         Command::Config => Ok(()),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
@@ -423,6 +430,20 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
             return match e {
                 AudioError::Write { .. } | AudioError::Resample { .. } => 1,
                 _ => 2,
+            };
+        }
+        // A voice that is not there or not a voice is the user's to fix (2);
+        // an engine that fails while speaking is a runtime failure (1).
+        if let Some(e) = cause.downcast_ref::<rehearse::speech::SpeechError>() {
+            use rehearse::speech::SpeechError as S;
+            return match e {
+                S::UnknownVoice { .. }
+                | S::VoiceMissing { .. }
+                | S::VoiceCorrupt { .. }
+                | S::VoiceConfig { .. }
+                | S::Runtime { .. }
+                | S::NoEngine => 2,
+                S::Audio(_) | S::Failed { .. } => 1,
             };
         }
     }

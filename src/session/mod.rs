@@ -125,7 +125,7 @@ pub fn analyze_file(
     question: Option<&Question>,
     transcriber: &mut dyn Transcriber,
 ) -> Result<Analysis, SessionError> {
-    let clip = audio::wav::read_16k_mono(path)?;
+    let clip = audio::file::read_16k_mono(path)?;
     analyze_samples(
         &clip.samples,
         question,

@@ -1,10 +1,17 @@
-//! Text to speech: the [`Speaker`] seam and the system engines behind it
-//! (espeak-ng on Linux, `say` on macOS).
+//! Text to speech: the [`Speaker`] seam and the voices behind it: a natural
+//! Piper voice run in-process ([`piper`]), and the system's engines
+//! ([`system`]: espeak-ng, `say`, SAPI). [`voices`] finds what is installed
+//! and picks one, falling back to the system engine with a notice.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
 
 use crate::audio::{self, Clip};
+
+pub mod piper;
+pub mod system;
+pub mod voices;
+
+pub use system::SystemSpeaker;
 
 /// Errors from speech synthesis.
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +32,42 @@ pub enum SpeechError {
     /// Its output could not be read.
     #[error(transparent)]
     Audio(#[from] audio::AudioError),
+    /// A voice file (or its config) is not there.
+    #[error("voice file {} is missing; run `scripts/fetch-voice` or `rehearse voices fetch joe`", path.display())]
+    VoiceMissing {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A voice model that ONNX Runtime cannot load.
+    #[error("{} is not a usable voice ({detail}); reinstall it with `scripts/fetch-voice`", path.display())]
+    VoiceCorrupt {
+        /// The model.
+        path: PathBuf,
+        /// What went wrong.
+        detail: String,
+    },
+    /// A voice config that does not read or does not fit its model.
+    #[error("{} does not match its voice ({detail}); reinstall it with `scripts/fetch-voice`", path.display())]
+    VoiceConfig {
+        /// The config.
+        path: PathBuf,
+        /// What went wrong.
+        detail: String,
+    },
+    /// The ONNX Runtime library is missing or does not load.
+    #[error(
+        "ONNX Runtime, which plays the natural voice, did not load ({detail}); run `scripts/fetch-voice` or set ORT_DYLIB_PATH"
+    )]
+    Runtime {
+        /// What went wrong.
+        detail: String,
+    },
+    /// `--voice` names no installed voice.
+    #[error("no voice called `{name}`; `rehearse voices` lists them")]
+    UnknownVoice {
+        /// What was asked for.
+        name: String,
+    },
 }
 
 /// Voice settings.
@@ -37,11 +80,14 @@ pub struct Voice {
 }
 
 /// Turns text into samples.
-pub trait Speaker {
+pub trait Speaker: Send + Sync {
     /// Synthesizes `text`: the clip starts with its first audible sample and
     /// ends with its last ([`audible`]), so that when it has been played the
     /// question has just been heard to its end.
     fn synthesize(&self, text: &str) -> Result<Clip, SpeechError>;
+
+    /// The voice, as `rehearse voices` lists it (`piper:joe`, `espeak-ng:en-us`).
+    fn name(&self) -> String;
 }
 
 /// A sample quieter than this (about -50 dBFS) is silence: far under speech,
@@ -64,102 +110,6 @@ pub fn audible(clip: Clip) -> Clip {
     Clip {
         samples: clip.samples[first..=last].to_vec(),
         rate: clip.rate,
-    }
-}
-
-/// The system's speech engine, run as a program that writes a WAV file.
-#[derive(Debug, Clone)]
-pub struct SystemSpeaker {
-    program: PathBuf,
-    kind: EngineKind,
-    voice: Voice,
-}
-
-#[derive(Debug, Clone, Copy)]
-enum EngineKind {
-    Espeak,
-    Say,
-}
-
-fn on_path(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
-}
-
-impl SystemSpeaker {
-    /// Finds an installed engine.
-    pub fn detect(voice: Voice) -> Result<SystemSpeaker, SpeechError> {
-        let found = [
-            ("espeak-ng", EngineKind::Espeak),
-            ("espeak", EngineKind::Espeak),
-            ("say", EngineKind::Say),
-        ]
-        .into_iter()
-        .find_map(|(name, kind)| on_path(name).map(|p| (p, kind)));
-        let (program, kind) = found.ok_or(SpeechError::NoEngine)?;
-        Ok(SystemSpeaker {
-            program,
-            kind,
-            voice,
-        })
-    }
-
-    fn render(&self, text: &str, out: &Path) -> Result<(), SpeechError> {
-        let mut cmd = Command::new(&self.program);
-        match self.kind {
-            EngineKind::Espeak => {
-                cmd.arg("-w").arg(out);
-                if let Some(v) = &self.voice.name {
-                    cmd.args(["-v", v]);
-                }
-                if let Some(r) = self.voice.rate_wpm {
-                    cmd.args(["-s", &r.to_string()]);
-                }
-                cmd.arg("--").arg(text);
-            }
-            EngineKind::Say => {
-                cmd.arg("-o").arg(out).arg("--data-format=LEI16@22050");
-                if let Some(v) = &self.voice.name {
-                    cmd.args(["-v", v]);
-                }
-                if let Some(r) = self.voice.rate_wpm {
-                    cmd.args(["-r", &r.to_string()]);
-                }
-                cmd.arg("--").arg(text);
-            }
-        }
-        let engine = match self.kind {
-            EngineKind::Espeak => "espeak-ng",
-            EngineKind::Say => "say",
-        };
-        let output = cmd
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|e| SpeechError::Failed {
-                engine,
-                detail: e.to_string(),
-            })?;
-        if !output.status.success() {
-            return Err(SpeechError::Failed {
-                engine,
-                detail: String::from_utf8_lossy(&output.stderr).trim().to_string(),
-            });
-        }
-        Ok(())
-    }
-}
-
-impl Speaker for SystemSpeaker {
-    fn synthesize(&self, text: &str) -> Result<Clip, SpeechError> {
-        let dir = tempfile::tempdir().map_err(|e| SpeechError::Failed {
-            engine: "speech",
-            detail: e.to_string(),
-        })?;
-        let wav = dir.path().join("speech.wav");
-        self.render(text, &wav)?;
-        Ok(audible(audio::wav::read_mono(&wav)?))
     }
 }
 

@@ -25,7 +25,7 @@ use crate::bank::{Kind, Question};
 use crate::history::clock::Utc;
 use crate::history::{self, NewAnswer, Store};
 use crate::report::{self, Style};
-use crate::speech::{SystemSpeaker, Voice};
+use crate::speech::{Speaker, Voice, voices};
 use crate::transcribe::{Whisper, WhisperOptions};
 use record::write_record;
 pub use record::{
@@ -116,11 +116,24 @@ pub async fn practice(
             },
         )
     });
-    let speaker: Option<SystemSpeaker> = if options.no_speak {
+    let speaker: Option<Arc<dyn Speaker>> = if options.no_speak {
         None
     } else {
-        match SystemSpeaker::detect(options.voice.clone()) {
-            Ok(s) => Some(s),
+        let choice = voices::parse(options.voice.name.as_deref());
+        let rate = options.voice.rate_wpm;
+        // The natural voice takes a moment to open; the model loads meanwhile.
+        let (opened, notice) =
+            tokio::task::spawn_blocking(move || voices::open_or_fall_back(&choice, rate))
+                .await
+                .map_err(|e| AudioError::Device(e.to_string()))?;
+        if let Some(notice) = notice {
+            screen.line(notice);
+        }
+        match opened {
+            Ok(s) => {
+                tracing::info!(voice = %s.name(), "speaking the questions");
+                Some(Arc::from(s))
+            }
             Err(e) => {
                 screen.line(format!("{e}; the questions will be printed instead"));
                 None

@@ -16,7 +16,7 @@ use crate::audio::capture::{Recorder, Recording, Source};
 use crate::audio::{AudioError, Clip, playback};
 use crate::bank::Question;
 use crate::session::SessionError;
-use crate::speech::{Speaker, SpeechError, SystemSpeaker};
+use crate::speech::{Speaker, SpeechError};
 use crate::transcribe::Whisper;
 use crate::transcribe::stream::StreamingTranscriber;
 
@@ -99,7 +99,7 @@ pub(super) fn analyse_turn(turn: &Turn, question: &Question) -> Result<Analysis,
 pub(super) struct Turns<'a> {
     pub(super) options: &'a PracticeOptions,
     pub(super) screen: &'a Screen,
-    pub(super) speaker: Option<SystemSpeaker>,
+    pub(super) speaker: Option<Arc<dyn Speaker>>,
     pub(super) keys: mpsc::Receiver<String>,
     pub(super) interrupted: Arc<AtomicBool>,
     pub(super) whisper: Option<Whisper>,
