@@ -508,10 +508,14 @@ fn the_question_is_spoken_with_the_natural_voice_and_heard_back() {
         .spawn()
         .unwrap();
     let data = tmp.path().join("data");
+    // The question lives in the behavioral bank, not the built-in one.
+    let bank = root().join("questions/behavioral.toml");
     let (mut child, lines) = spawn(
         &pulse,
         &[
             "--json",
+            "--bank",
+            bank.to_str().unwrap(),
             "ask",
             "disagreed-with-decision",
             "--silence-stop",
