@@ -210,11 +210,18 @@ fn spoken_question_recorded_answer_thinking_time_and_silence_stop() {
         "the silence stop ended the answer"
     );
     // Regression: the live capture once never cut chunks, so the whole answer
-    // was transcribed after the stop. Now the pause before the silence stop
-    // has already been transcribed as a guess of the last chunk.
-    assert_eq!(
-        record["streaming"]["after_stop_s"], 0.0,
-        "audio was left to transcribe after the stop: {record}"
+    // was transcribed after the stop. Chunks are cut at pauses as the answer
+    // goes on, so what is left after the stop is at most the open chunk.
+    // Whether even that was transcribed as a guess before the stop depends
+    // on how fast the host transcribes (0 s on the CI machine; 6 s of a 20 s
+    // answer on a host 1.6x slower, 2026-12-04): that is a speed, measured by
+    // `cargo run --release --example bench_latency` (BENCHMARKS.md), not asserted.
+    let chunks = record["streaming"]["chunks"].as_u64().unwrap();
+    let after_stop = record["streaming"]["after_stop_s"].as_f64().unwrap();
+    let duration = record["audio"]["duration_s"].as_f64().unwrap();
+    assert!(
+        chunks >= 2 && after_stop < duration / 2.0,
+        "the answer was not cut into chunks as it was recorded: {record}"
     );
 
     // The question was spoken: the speaker monitor holds speech as long as the question.
