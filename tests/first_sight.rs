@@ -1,8 +1,9 @@
-//! STAR on first sight, in the fast tier: the 64 first-sight answers (written
+//! STAR on first sight, in the fast tier: the 96 first-sight answers (written
 //! without reading the detector, never trained on) analysed from the whisper
 //! transcripts kept in `tests/fixtures/transcripts/` (written by
 //! `EVAL_TRANSCRIPTS=tests/fixtures/transcripts cargo run --release --example
-//! eval -- --clean --noise --sets firstsight1,firstsight2,firstsight3,firstsight4`),
+//! eval -- --clean --noise --sets firstsight1,firstsight2,firstsight3,firstsight4`, and
+//! `firstsight5,firstsight6` for the third round),
 //! with the voice activity of the audio itself. A change to the analysis that
 //! loses ground on answers it never saw fails here in seconds; whisper's own
 //! accuracy is held by `tests/eval.rs` and `tests/analyze.rs`.
@@ -31,12 +32,12 @@ fn score(prefixes: &[&str], condition: eval::Condition) -> eval::Score {
     score
 }
 
-/// Floors, not the targets: on the newest round the detector as it ships calls
+/// Floors, not the targets: on the second round the detector as it ships calls
 /// 18 of 22 truly missing parts missing and finds 101 of 106 present ones
 /// clean, 17 and 98 at 15 dB (EVALUATION.md reports the targets of 90 % and
 /// 95 % as not met). One part of slack each.
 #[test]
-fn the_newest_first_sight_round_holds_its_floors() {
+fn the_second_first_sight_round_holds_its_floors() {
     let round = ["firstsight3-", "firstsight4-"];
     for (condition, missing_floor, present_floor) in [
         (eval::Condition::Clean, 17, 100),
@@ -82,6 +83,31 @@ fn the_first_first_sight_round_holds_its_floors() {
     ] {
         let s = score(&round, condition);
         assert_eq!(s.answers, 32);
+        assert!(
+            s.absent_called_missing >= missing_floor && s.present_found >= present_floor,
+            "{}: missing parts called missing {}/{}, present parts found {}/{}",
+            condition.name(),
+            s.absent_called_missing,
+            s.absent,
+            s.present_found,
+            s.present
+        );
+    }
+}
+
+/// The third round (2026-12-04), scored once on the detector as it ships
+/// (ba7af40), which had never seen it: 20/25 missing parts called missing and
+/// 98/103 present parts found clean, 23/25 and 95/103 at 15 dB. One part of
+/// slack each.
+#[test]
+fn the_third_first_sight_round_holds_its_floors() {
+    let round = ["firstsight5-", "firstsight6-"];
+    for (condition, missing_floor, present_floor) in [
+        (eval::Condition::Clean, 19, 97),
+        (eval::Condition::Noise(15), 22, 94),
+    ] {
+        let s = score(&round, condition);
+        assert_eq!(s.answers, 32, "{condition:?}");
         assert!(
             s.absent_called_missing >= missing_floor && s.present_found >= present_floor,
             "{}: missing parts called missing {}/{}, present parts found {}/{}",
