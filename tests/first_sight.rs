@@ -1,9 +1,10 @@
-//! STAR on first sight, in the fast tier: the 96 first-sight answers (written
+//! STAR on first sight, in the fast tier: the 128 first-sight answers (written
 //! without reading the detector, never trained on) analysed from the whisper
 //! transcripts kept in `tests/fixtures/transcripts/` (written by
 //! `EVAL_TRANSCRIPTS=tests/fixtures/transcripts cargo run --release --example
 //! eval -- --clean --noise --sets firstsight1,firstsight2,firstsight3,firstsight4`, and
-//! `firstsight5,firstsight6` for the third round),
+//! `firstsight5,firstsight6` and `firstsight7,firstsight8` for the third and
+//! fourth rounds),
 //! with the voice activity of the audio itself. A change to the analysis that
 //! loses ground on answers it never saw fails here in seconds; whisper's own
 //! accuracy is held by `tests/eval.rs` and `tests/analyze.rs`.
@@ -105,6 +106,33 @@ fn the_third_first_sight_round_holds_its_floors() {
     for (condition, missing_floor, present_floor) in [
         (eval::Condition::Clean, 19, 97),
         (eval::Condition::Noise(15), 22, 94),
+    ] {
+        let s = score(&round, condition);
+        assert_eq!(s.answers, 32, "{condition:?}");
+        assert!(
+            s.absent_called_missing >= missing_floor && s.present_found >= present_floor,
+            "{}: missing parts called missing {}/{}, present parts found {}/{}",
+            condition.name(),
+            s.absent_called_missing,
+            s.absent,
+            s.present_found,
+            s.present
+        );
+    }
+}
+
+/// The fourth round (2026-12-05), written to a guide heavier in traps (a
+/// self-introduction for a Situation, the team's goal for a Task, a
+/// colleague's work for an Action, a plan or a hope for a Result), scored once
+/// on the shipped detector (ba7af40): 16/24 missing parts called missing and
+/// 101/104 present parts found clean, 16/24 and 100/104 at 15 dB. One part of
+/// slack each.
+#[test]
+fn the_fourth_first_sight_round_holds_its_floors() {
+    let round = ["firstsight7-", "firstsight8-"];
+    for (condition, missing_floor, present_floor) in [
+        (eval::Condition::Clean, 15, 100),
+        (eval::Condition::Noise(15), 15, 99),
     ] {
         let s = score(&round, condition);
         assert_eq!(s.answers, 32, "{condition:?}");
