@@ -327,7 +327,10 @@ pub fn align(haystack: &[f32], needle: &[f32]) -> (usize, f64) {
             hn / (nn.sqrt() * hh.sqrt())
         }
     };
-    let coarse = (0..he.len().saturating_sub(ne.len().min(200)))
+    // Lags that leave at least 2 s of overlap, or half the haystack when it is
+    // shorter: a recording of 2 s would otherwise get no lag to search but 0.
+    let min_overlap = ne.len().min(200).min(he.len() / 2);
+    let coarse = (0..=he.len().saturating_sub(min_overlap))
         .max_by(|&a, &b| score(a, &he, &ne, 200).total_cmp(&score(b, &he, &ne, 200)))
         .unwrap_or(0)
         * 160;
