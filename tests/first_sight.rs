@@ -33,19 +33,14 @@ fn score(prefixes: &[&str], condition: eval::Condition) -> eval::Score {
     score
 }
 
-/// Floors, not the targets (EVALUATION.md reports the targets of 90 % and
-/// 95 % as not met), each today's score less one part. On the second round
-/// the detector as it ships (retrained with train1–14) calls 19 of 22 truly
-/// missing parts missing and finds 102 of 106 present ones clean, 18 and 99
-/// at 15 dB (ba7af40: 18 and 101, 17 and 98).
-#[test]
-fn the_second_first_sight_round_holds_its_floors() {
-    let round = ["firstsight3-", "firstsight4-"];
-    for (condition, missing_floor, present_floor) in [
-        (eval::Condition::Clean, 18, 101),
-        (eval::Condition::Noise(15), 17, 98),
+/// Scores `round` clean and at 15 dB and fails below either floor:
+/// `(missing parts called missing, present parts found)` per condition.
+fn holds_floors(round: &[&str], clean: (usize, usize), noisy: (usize, usize)) {
+    for (condition, (missing_floor, present_floor)) in [
+        (eval::Condition::Clean, clean),
+        (eval::Condition::Noise(15), noisy),
     ] {
-        let s = score(&round, condition);
+        let s = score(round, condition);
         assert_eq!(s.answers, 32, "{condition:?}");
         eprintln!(
             "{}: missing parts called missing {}/{}, present parts found {}/{}, labels {}/{}",
@@ -58,20 +53,25 @@ fn the_second_first_sight_round_holds_its_floors() {
             s.labels
         );
         assert!(
-            s.absent_called_missing >= missing_floor,
-            "{}: missing parts called missing {}/{}",
+            s.absent_called_missing >= missing_floor && s.present_found >= present_floor,
+            "{}: missing parts called missing {}/{}, present parts found {}/{}",
             condition.name(),
             s.absent_called_missing,
-            s.absent
-        );
-        assert!(
-            s.present_found >= present_floor,
-            "{}: present parts found {}/{}",
-            condition.name(),
+            s.absent,
             s.present_found,
             s.present
         );
     }
+}
+
+/// Floors, not the targets (EVALUATION.md reports the targets of 90 % and
+/// 95 % as not met), each today's score less one part. On the second round
+/// the detector as it ships (retrained with train1–14) calls 19 of 22 truly
+/// missing parts missing and finds 102 of 106 present ones clean, 18 and 99
+/// at 15 dB (ba7af40: 18 and 101, 17 and 98).
+#[test]
+fn the_second_first_sight_round_holds_its_floors() {
+    holds_floors(&["firstsight3-", "firstsight4-"], (18, 101), (17, 98));
 }
 
 /// The older round (scored before and after the detector was rebuilt): 17/23
@@ -82,23 +82,7 @@ fn the_second_first_sight_round_holds_its_floors() {
 /// round and in total (EVALUATION.md): that floor is today's less one.
 #[test]
 fn the_first_first_sight_round_holds_its_floors() {
-    let round = ["firstsight1-", "firstsight2-"];
-    for (condition, missing_floor, present_floor) in [
-        (eval::Condition::Clean, 17, 100),
-        (eval::Condition::Noise(15), 16, 92),
-    ] {
-        let s = score(&round, condition);
-        assert_eq!(s.answers, 32);
-        assert!(
-            s.absent_called_missing >= missing_floor && s.present_found >= present_floor,
-            "{}: missing parts called missing {}/{}, present parts found {}/{}",
-            condition.name(),
-            s.absent_called_missing,
-            s.absent,
-            s.present_found,
-            s.present
-        );
-    }
+    holds_floors(&["firstsight1-", "firstsight2-"], (17, 100), (16, 92));
 }
 
 /// The third round (2026-12-04), scored first on ba7af40, which had never
@@ -107,23 +91,7 @@ fn the_first_first_sight_round_holds_its_floors() {
 /// 97/103. One part of slack each.
 #[test]
 fn the_third_first_sight_round_holds_its_floors() {
-    let round = ["firstsight5-", "firstsight6-"];
-    for (condition, missing_floor, present_floor) in [
-        (eval::Condition::Clean, 19, 97),
-        (eval::Condition::Noise(15), 22, 96),
-    ] {
-        let s = score(&round, condition);
-        assert_eq!(s.answers, 32, "{condition:?}");
-        assert!(
-            s.absent_called_missing >= missing_floor && s.present_found >= present_floor,
-            "{}: missing parts called missing {}/{}, present parts found {}/{}",
-            condition.name(),
-            s.absent_called_missing,
-            s.absent,
-            s.present_found,
-            s.present
-        );
-    }
+    holds_floors(&["firstsight5-", "firstsight6-"], (19, 97), (22, 96));
 }
 
 /// The fourth round (2026-12-05), written to a guide heavier in traps (a
@@ -135,21 +103,5 @@ fn the_third_first_sight_round_holds_its_floors() {
 /// slack each.
 #[test]
 fn the_fourth_first_sight_round_holds_its_floors() {
-    let round = ["firstsight7-", "firstsight8-"];
-    for (condition, missing_floor, present_floor) in [
-        (eval::Condition::Clean, 21, 102),
-        (eval::Condition::Noise(15), 16, 99),
-    ] {
-        let s = score(&round, condition);
-        assert_eq!(s.answers, 32, "{condition:?}");
-        assert!(
-            s.absent_called_missing >= missing_floor && s.present_found >= present_floor,
-            "{}: missing parts called missing {}/{}, present parts found {}/{}",
-            condition.name(),
-            s.absent_called_missing,
-            s.absent,
-            s.present_found,
-            s.present
-        );
-    }
+    holds_floors(&["firstsight7-", "firstsight8-"], (21, 102), (16, 99));
 }
