@@ -637,18 +637,23 @@ impl Worker {
         }
         a.writer.flush().map_err(fail)?;
         a.samples.extend_from_slice(block);
+        let before = a.vad.activity.voiced.len();
         a.vad.push(block);
         let frames = &a.vad.activity.voiced;
         let voiced = frames.iter().filter(|v| **v).count() as f64 * vad::FRAME_S;
         if voiced >= SPEECH_BEGUN_S && !self.live.speech_begun() {
             self.live.speech_begun.store(true, Ordering::Relaxed);
         }
-        if let Some(tx) = &a.chunks
-            && let Some(step) = a.chunker.step(frames, a.samples.len())
-        {
-            // The speech so far, from the voice activity already computed:
-            // the transcriber never runs the detector again.
-            tx.send(step.chunk(&a.samples, &spans::speech_spans(&a.vad.activity)));
+        if let Some(tx) = &a.chunks {
+            let steps = a.chunker.catch_up(frames, before, a.samples.len());
+            if !steps.is_empty() {
+                // The speech so far, from the voice activity already computed:
+                // the transcriber never runs the detector again.
+                let speech = spans::speech_spans(&a.vad.activity);
+                for step in steps {
+                    tx.send(step.chunk(&a.samples, &speech));
+                }
+            }
         }
         let trailing = frames.iter().rev().take_while(|v| !**v).count() as f64 * vad::FRAME_S;
         self.live

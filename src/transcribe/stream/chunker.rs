@@ -143,6 +143,31 @@ impl Chunker {
         Some(Step::Guess(from, to))
     }
 
+    /// Every step due after the frames from `before` onwards were added.
+    ///
+    /// The capture worker pushes audio in blocks that may complete several
+    /// voice frames at once. Stepping once per block would see speech that
+    /// resumed two frames ago as no pause at all, and the cut there would be
+    /// missed; stepping frame by frame gives what a frame-by-frame feed gives.
+    pub fn catch_up(&mut self, voiced: &[bool], before: usize, samples: usize) -> Vec<Step> {
+        let frame = (FRAME_S * 16_000.0).round() as usize;
+        let first = if voiced.len() > before {
+            before + 1
+        } else {
+            voiced.len()
+        };
+        (first..=voiced.len())
+            .filter_map(|n| {
+                let seen = if n == voiced.len() {
+                    samples
+                } else {
+                    (n * frame).min(samples)
+                };
+                self.step(&voiced[..n], seen)
+            })
+            .collect()
+    }
+
     /// The last chunk when the answer ends now: from the last cut to the end
     /// of speech, or nothing if no word was spoken since the last cut.
     pub fn last(&self, voiced: &[bool], samples: usize) -> Option<(usize, usize)> {
@@ -254,6 +279,37 @@ mod tests {
         assert_eq!(c.cut(&short, short.len() * 256), None);
         let speech = frames(&"#".repeat(400));
         assert_eq!(c.cut(&speech, speech.len() * 256), None);
+    }
+
+    #[test]
+    fn frames_arriving_in_blocks_are_cut_as_if_they_came_one_by_one() {
+        // Regression: the capture worker stepped once per block; when a block
+        // completed the first voiced frame after a pause and the next one too,
+        // the pause was not seen and a live answer went uncut.
+        let v = frames(&format!(
+            "{}{}{}{}{}",
+            "#".repeat(700),
+            ".".repeat(24),
+            "#".repeat(300),
+            ".".repeat(24),
+            "#".repeat(100)
+        ));
+        let one_by_one = steps(&mut Chunker::new(), &v);
+        assert!(
+            one_by_one.iter().any(|s| matches!(s, Step::Commit(..))),
+            "{one_by_one:?}"
+        );
+        for block in [2, 3, 7] {
+            let mut c = Chunker::new();
+            let mut got = Vec::new();
+            let mut before = 0;
+            while before < v.len() {
+                let now = (before + block).min(v.len());
+                got.extend(c.catch_up(&v[..now], before, now * 256));
+                before = now;
+            }
+            assert_eq!(got, one_by_one, "blocks of {block} frames");
+        }
     }
 
     #[test]
