@@ -500,6 +500,7 @@ fn in_a_noisy_room_the_silence_stop_fires_and_thinking_time_holds() {
 #[test]
 fn the_question_is_spoken_with_the_natural_voice_and_heard_back() {
     use rehearse::transcribe::{Transcriber, Whisper, WhisperOptions};
+    use std::os::unix::fs::PermissionsExt;
     assert!(
         root().join("models/voices/en_US-joe-medium.onnx").is_file(),
         "run scripts/fetch-voice first"
@@ -507,61 +508,86 @@ fn the_question_is_spoken_with_the_natural_voice_and_heard_back() {
     let pulse = Pulse::start();
     let tmp = tempfile::tempdir().unwrap();
     let (answer_wav, _) = trimmed_fixture("tests-short", tmp.path());
-    let monitor = tmp.path().join("monitor.wav");
-    let mut recorder = pulse
-        .command("parecord")
-        .args(["-d", "speaker.monitor", "--file-format=wav"])
-        .arg(&monitor)
-        .spawn()
-        .unwrap();
     let data = tmp.path().join("data");
-    // The question lives in the behavioral bank, not the built-in one.
-    let bank = root().join("questions/behavioral.toml");
-    let (mut child, lines) = spawn(
-        &pulse,
-        &[
-            "--json",
-            "--bank",
-            bank.to_str().unwrap(),
-            "ask",
-            "disagreed-with-decision",
-            "--silence-stop",
-            "1.5",
-        ],
-        &data,
-    );
-    wait_for(&lines, "answer now", Duration::from_secs(60));
-    let played = pulse
-        .command("paplay")
-        .args(["-d", "micfeed"])
-        .arg(&answer_wav)
-        .status()
-        .unwrap();
-    assert!(played.success());
-    let status = wait_exit(&mut child, Duration::from_secs(90));
-    let _ = std::process::Command::new("kill")
-        .args(["-INT", &recorder.id().to_string()])
-        .status();
-    let _ = recorder.wait();
-    assert!(status.success(), "rehearse failed: {status:?}");
-    let said: Vec<String> = lines.try_iter().collect();
-    assert!(
-        !said.iter().any(|l| l.contains("instead")),
-        "fell back from the natural voice: {said:#?}"
-    );
-    let heard = wav::read_16k_mono(&monitor).unwrap().samples;
-    let voice = vad::detect(&heard);
-    let speech = rehearse::audio::spans::speech_spans(&voice);
     let mut whisper = Whisper::load(&tiny_en(), WhisperOptions::default()).unwrap();
-    let transcript = whisper.transcribe(&heard, &speech, 0.0).unwrap();
     let question = "Tell me about a time you disagreed with a technical decision. What did you do?";
-    let wer = rehearse::analysis::text::wer(question, &transcript.text);
-    eprintln!("heard {:?}, WER {:.1} %", transcript.text, wer * 100.0);
-    assert!(
-        wer <= 0.10,
-        "the question was heard as {:?}",
-        transcript.text
-    );
+    // The first session synthesizes the question and keeps its clip; the
+    // second plays the kept clip while the voice opens. Both must be heard.
+    for run in ["synthesized", "kept"] {
+        let monitor = tmp.path().join(format!("monitor-{run}.wav"));
+        let mut recorder = pulse
+            .command("parecord")
+            .args(["-d", "speaker.monitor", "--file-format=wav"])
+            .arg(&monitor)
+            .spawn()
+            .unwrap();
+        // The question lives in the behavioral bank, not the built-in one.
+        let bank = root().join("questions/behavioral.toml");
+        let (mut child, lines) = spawn(
+            &pulse,
+            &[
+                "--json",
+                "--verbose",
+                "--bank",
+                bank.to_str().unwrap(),
+                "ask",
+                "disagreed-with-decision",
+                "--silence-stop",
+                "1.5",
+            ],
+            &data,
+        );
+        wait_for(&lines, "answer now", Duration::from_secs(60));
+        let played = pulse
+            .command("paplay")
+            .args(["-d", "micfeed"])
+            .arg(&answer_wav)
+            .status()
+            .unwrap();
+        assert!(played.success());
+        let status = wait_exit(&mut child, Duration::from_secs(90));
+        let _ = std::process::Command::new("kill")
+            .args(["-INT", &recorder.id().to_string()])
+            .status();
+        let _ = recorder.wait();
+        assert!(status.success(), "{run}: rehearse failed: {status:?}");
+        let said: Vec<String> = lines.try_iter().collect();
+        assert!(
+            !said.iter().any(|l| l.contains("instead")),
+            "{run}: fell back from the natural voice: {said:#?}"
+        );
+        let heard = wav::read_16k_mono(&monitor).unwrap().samples;
+        let voice = vad::detect(&heard);
+        let speech = rehearse::audio::spans::speech_spans(&voice);
+        let transcript = whisper.transcribe(&heard, &speech, 0.0).unwrap();
+        let wer = rehearse::analysis::text::wer(question, &transcript.text);
+        eprintln!(
+            "{run}: heard {:?}, WER {:.1} %",
+            transcript.text,
+            wer * 100.0
+        );
+        assert!(
+            wer <= 0.10,
+            "{run}: the question was heard as {:?}",
+            transcript.text
+        );
+        let log = std::fs::read_to_string(data.join("logs/rehearse.log")).unwrap_or_default();
+        let from_kept = log
+            .matches("the prompt's clip was kept from before")
+            .count();
+        assert_eq!(
+            from_kept,
+            usize::from(run == "kept"),
+            "{run}: the question should come from a kept clip only the second time"
+        );
+        let kept: Vec<_> = std::fs::read_dir(data.join("voice-cache"))
+            .unwrap()
+            .flatten()
+            .collect();
+        assert_eq!(kept.len(), 1, "{run}: one clip kept, for the one question");
+        let mode = kept[0].metadata().unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{run}: a kept clip is private");
+    }
 }
 
 /// A natural voice that cannot speak gives way to espeak-ng with one line

@@ -130,6 +130,15 @@ pub fn to_i16(s: f32) -> i16 {
 pub fn create_private(
     path: &Path,
 ) -> Result<hound::WavWriter<std::io::BufWriter<std::fs::File>>, AudioError> {
+    create_private_as(path, spec_16k_mono())
+}
+
+/// Creates a WAV of any format readable by the user only (0600), in a folder
+/// only the user can enter (0700).
+pub fn create_private_as(
+    path: &Path,
+    spec: hound::WavSpec,
+) -> Result<hound::WavWriter<std::io::BufWriter<std::fs::File>>, AudioError> {
     let fail = |err: String| AudioError::Write {
         path: path.to_path_buf(),
         err,
@@ -142,8 +151,7 @@ pub fn create_private(
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let file = options.open(path).map_err(|e| fail(e.to_string()))?;
-    hound::WavWriter::new(std::io::BufWriter::new(file), spec_16k_mono())
-        .map_err(|e| fail(e.to_string()))
+    hound::WavWriter::new(std::io::BufWriter::new(file), spec).map_err(|e| fail(e.to_string()))
 }
 
 /// Writes a 16 kHz mono 16-bit WAV readable by the user only.

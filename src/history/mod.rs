@@ -126,8 +126,9 @@ pub fn new_session_dir(data_dir: &Path, stamp: &str) -> std::io::Result<PathBuf>
 }
 
 /// Removes everything `rehearse` keeps about the user in `data_dir`: every
-/// session folder (recordings, reports), the `--verbose` logs and the history
-/// database with its journal files. Downloaded models stay.
+/// session folder (recordings, reports), the `--verbose` logs, the voice's
+/// kept clips (which show what was practised) and the history database with
+/// its journal files. Downloaded models stay.
 pub fn forget_everything(data_dir: &Path) -> Result<(), HistoryError> {
     let gone = |path: &Path, r: std::io::Result<()>| match r {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(HistoryError::Delete {
@@ -136,7 +137,7 @@ pub fn forget_everything(data_dir: &Path) -> Result<(), HistoryError> {
         }),
         _ => Ok(()),
     };
-    for dir in ["sessions", "logs"] {
+    for dir in ["sessions", "logs", "voice-cache"] {
         let dir = data_dir.join(dir);
         gone(&dir, std::fs::remove_dir_all(&dir))?;
     }

@@ -1,12 +1,14 @@
 //! Text to speech: the [`Speaker`] seam and the voices behind it: a natural
 //! Piper voice run in-process ([`piper`]), and the system's engines
 //! ([`system`]: espeak-ng, `say`, SAPI). [`voices`] finds what is installed
-//! and picks one, falling back to the system engine with a notice.
+//! and picks one, falling back to the system engine with a notice; [`cache`]
+//! keeps what the natural voice has said, so a question heard before starts at once.
 
 use std::path::PathBuf;
 
 use crate::audio::{self, Clip};
 
+pub mod cache;
 pub mod piper;
 pub mod system;
 pub mod voices;

@@ -116,6 +116,20 @@ fn neural_named(name: &str) -> Result<PathBuf, SpeechError> {
         })
 }
 
+/// The natural voice's model file `choice` would open, without opening it:
+/// None for a system engine, or when no such voice (or no runtime) is there.
+pub fn neural_model(choice: &Choice) -> Option<PathBuf> {
+    match choice {
+        Choice::Default => neural_voices()
+            .into_iter()
+            .next()
+            .filter(|_| runtime_library().is_some()),
+        Choice::Neural(name) => neural_named(name).ok(),
+        Choice::NeuralFile(path) => Some(path.clone()).filter(|p| p.is_file()),
+        Choice::System(_) => None,
+    }
+}
+
 fn open_neural(model: &Path, rate_wpm: Option<u32>) -> Result<Box<dyn Speaker>, SpeechError> {
     let runtime = runtime_library().ok_or_else(|| SpeechError::Runtime {
         detail: format!(

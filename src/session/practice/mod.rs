@@ -17,6 +17,7 @@ use super::SessionError;
 
 mod record;
 mod turns;
+mod voice;
 
 use crate::analysis::Analysis;
 use crate::analysis::follow_up;
@@ -25,13 +26,14 @@ use crate::bank::{Kind, Question};
 use crate::history::clock::Utc;
 use crate::history::{self, NewAnswer, Store};
 use crate::report::{self, Style};
-use crate::speech::{Speaker, Voice, voices};
+use crate::speech::Voice;
 use crate::transcribe::{Whisper, WhisperOptions};
 use record::write_record;
 pub use record::{
     AnswerRecord, FollowUpRecord, SessionOutcome, StopReason, StreamingStats, summary_table,
 };
 use turns::{Choice, Recorded, Screen, Turns, analyse_turn, keyboard};
+use voice::Interviewer;
 /// How a practice session runs.
 #[derive(Debug, Clone)]
 pub struct PracticeOptions {
@@ -58,6 +60,8 @@ pub struct PracticeOptions {
     pub json: bool,
     /// Where this session's files go.
     pub session_dir: PathBuf,
+    /// Where the natural voice's clips are kept between sessions (none: not kept).
+    pub clip_cache: Option<PathBuf>,
     /// Colour in the report.
     pub style: Style,
     /// No chatter on stderr.
@@ -116,29 +120,21 @@ pub async fn practice(
             },
         )
     });
-    let speaker: Option<Arc<dyn Speaker>> = if options.no_speak {
-        None
+    let voice = if options.no_speak {
+        Interviewer::silent()
     } else {
-        let choice = voices::parse(options.voice.name.as_deref());
-        let rate = options.voice.rate_wpm;
         // The natural voice takes a moment to open; the model loads meanwhile.
-        let (opened, notice) =
-            tokio::task::spawn_blocking(move || voices::open_or_fall_back(&choice, rate))
-                .await
-                .map_err(|e| AudioError::Device(e.to_string()))?;
-        if let Some(notice) = notice {
-            screen.line(notice);
+        let mut voice = Interviewer::open(
+            options.voice.name.as_deref(),
+            options.voice.rate_wpm,
+            options.clip_cache.clone(),
+        );
+        // A first question heard before plays while the voice opens;
+        // otherwise wait for it now, so a fallback notice comes first.
+        if !questions.first().is_some_and(|q| voice.has_kept(&q.text)) {
+            voice.speaker(&screen).await;
         }
-        match opened {
-            Ok(s) => {
-                tracing::info!(voice = %s.name(), "speaking the questions");
-                Some(Arc::from(s))
-            }
-            Err(e) => {
-                screen.line(format!("{e}; the questions will be printed instead"));
-                None
-            }
-        }
+        voice
     };
     let keys = keyboard();
     let interrupted = Arc::new(AtomicBool::new(false));
@@ -151,7 +147,7 @@ pub async fn practice(
     let mut turns = Turns {
         options: &options,
         screen: &screen,
-        speaker,
+        voice,
         keys,
         interrupted: interrupted.clone(),
         whisper: None,

@@ -13,15 +13,15 @@ use tokio::sync::mpsc;
 
 use crate::analysis::Analysis;
 use crate::audio::capture::{Recorder, Recording, Source};
-use crate::audio::{AudioError, Clip, playback};
+use crate::audio::{AudioError, playback};
 use crate::bank::Question;
 use crate::session::SessionError;
-use crate::speech::{Speaker, SpeechError};
 use crate::transcribe::Whisper;
 use crate::transcribe::stream::StreamingTranscriber;
 
 use super::PracticeOptions;
 use super::record::{StopReason, StreamingStats};
+use super::voice::Interviewer;
 
 /// Status lines on stderr; a live meter only on a terminal.
 pub(super) struct Screen {
@@ -99,7 +99,7 @@ pub(super) fn analyse_turn(turn: &Turn, question: &Question) -> Result<Analysis,
 pub(super) struct Turns<'a> {
     pub(super) options: &'a PracticeOptions,
     pub(super) screen: &'a Screen,
-    pub(super) speaker: Option<Arc<dyn Speaker>>,
+    pub(super) voice: Interviewer,
     pub(super) keys: mpsc::Receiver<String>,
     pub(super) interrupted: Arc<AtomicBool>,
     pub(super) whisper: Option<Whisper>,
@@ -126,13 +126,11 @@ impl Turns<'_> {
                 Some('o') => {
                     let outline = outline(question);
                     self.screen.line(&outline);
-                    if let Some(speaker) = self.speaker.clone() {
+                    if let Ok(Some(Ok(clip))) = self.voice.clip(self.screen, &outline).await {
                         let device = self.options.output_device.clone();
                         let cancel = self.interrupted.clone();
                         let _ = tokio::task::spawn_blocking(move || {
-                            speaker
-                                .synthesize(&outline)
-                                .map(|clip| playback::play(&clip, device.as_deref(), &cancel))
+                            playback::play(&clip, device.as_deref(), &cancel)
                         })
                         .await;
                     }
@@ -165,13 +163,7 @@ impl Turns<'_> {
         self.taken += 1;
         screen.line(heading);
         let recorder = Recorder::start(source)?;
-        if let Some(speaker) = &self.speaker {
-            let text = prompt.to_string();
-            let speaker = speaker.clone();
-            let clip: Result<Clip, SpeechError> =
-                tokio::task::spawn_blocking(move || speaker.synthesize(&text))
-                    .await
-                    .map_err(|e| AudioError::Device(e.to_string()))?;
+        if let Some(clip) = self.voice.clip(screen, prompt).await? {
             match clip {
                 Ok(clip) => {
                     let device = options.output_device.clone();
