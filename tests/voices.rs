@@ -1,7 +1,8 @@
 //! The interviewer's voices without the audio daemon: `rehearse voices`
 //! lists the natural voice and espeak-ng, `--try ... --out` writes what a
 //! voice says, and a bad voice (a missing or truncated model, a config that
-//! does not fit it, no ONNX Runtime) is a short error and never a panic.
+//! does not fit it, no ONNX Runtime) is a short error and never a panic;
+//! `voices prepare` keeps a clip of every question of a bank, once.
 //! Needs `scripts/fetch-voice` (run by `scripts/setup`); in the fast tier.
 
 mod common;
@@ -152,4 +153,44 @@ fn a_bad_voice_is_a_short_error_and_never_a_panic() {
     let out = voices(&["--try", "piper:nobody", "--out", out_arg], &[]);
     assert_short_failure(&out, "no voice called");
     assert!(!out_wav.exists());
+}
+
+#[test]
+fn prepare_keeps_one_private_clip_per_question_once() {
+    use std::os::unix::fs::PermissionsExt;
+    joe();
+    let data = tempfile::tempdir().unwrap();
+    let data_dir = data.path().to_str().unwrap();
+    let bank = root().join("questions/system-design.toml");
+    let questions = rehearse::bank::Bank::load(&bank).unwrap().questions.len();
+    let prepare = || {
+        let out = rehearse()
+            .current_dir(root())
+            .args(["--data-dir", data_dir, "--bank", bank.to_str().unwrap()])
+            .args(["voices", "prepare"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stderr).to_string()
+    };
+    let first = prepare();
+    assert!(first.contains(&format!("kept {questions} question clips")), "{first}");
+    let kept: Vec<_> = std::fs::read_dir(data.path().join("voice-cache"))
+        .unwrap()
+        .flatten()
+        .collect();
+    assert_eq!(kept.len(), questions);
+    for clip in &kept {
+        let mode = clip.metadata().unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{:?}", clip.path());
+        let seconds = hound::WavReader::open(clip.path()).unwrap().duration() as f64 / 22_050.0;
+        assert!(seconds > 1.0, "{:?}: {seconds:.2} s", clip.path());
+    }
+    assert!(prepare().contains("kept already"), "the second run says them again");
+    // The system engine keeps nothing, and a missing voice says what to run.
+    let out = voices(&["prepare", "--voice", "espeak-ng"], &[]);
+    assert!(out.status.success());
+    let missing = data.path().join("en_US-gone-medium.onnx");
+    let out = voices(&["prepare", "--voice", missing.to_str().unwrap()], &[]);
+    assert_short_failure(&out, "is missing");
 }

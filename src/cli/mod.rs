@@ -100,7 +100,7 @@ pub enum Command {
     Devices,
     /// List the interviewer's voices, the default marked; speak a sentence with one.
     #[command(
-        after_help = "Examples:\n  rehearse voices\n  rehearse voices --try piper:joe\n  rehearse voices --try espeak-ng:en-gb+f2\n  rehearse voices --try ~/voices/en_US-amy-low.onnx\n  rehearse voices fetch joe"
+        after_help = "Examples:\n  rehearse voices\n  rehearse voices --try piper:joe\n  rehearse voices --try espeak-ng:en-gb+f2\n  rehearse voices --try ~/voices/en_US-amy-low.onnx\n  rehearse voices fetch joe\n  rehearse --bank questions/behavioral.toml voices prepare"
     )]
     Voices(voices::VoicesArgs),
     /// Analyse a recorded answer: timing, fillers and STAR coverage.
@@ -229,7 +229,11 @@ pub fn run(mut cli: Cli) -> anyhow::Result<()> {
             &out,
         )?),
         Command::Devices => practice::run_devices(&out),
-        Command::Voices(args) => voices::run(args, &out),
+        Command::Voices(mut args) => {
+            args.voice = args.voice.take().or_else(|| settings.file.voice.clone());
+            args.rate = args.rate.or(settings.file.rate);
+            voices::run(args, cli.bank.as_deref(), cli.data_dir.as_deref(), &out)
+        }
         Command::Config => Ok(()),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();

@@ -140,7 +140,7 @@ fn run_session(
         silence_stop_s: live.silence_stop.unwrap_or(SILENCE_STOP_S),
         json: out.json,
         session_dir,
-        clip_cache: Some(data.join("voice-cache")),
+        clip_cache: Some(data.join(rehearse::history::CLIP_CACHE)),
         style: style(),
         quiet: out.quiet,
         captions: !live.no_captions,

@@ -1,14 +1,18 @@
 //! `rehearse voices`: the voices installed (the natural Piper voice and the
 //! system engine's), the default marked; `--try VOICE` speaks a sentence with
-//! one; `fetch joe` downloads the natural voice from its upstream home.
+//! one; `fetch joe` downloads the natural voice from its upstream home;
+//! `prepare` says the bank's questions once and keeps the clips, so that
+//! each starts at once in practice.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use rehearse::audio::playback;
+use rehearse::history::CLIP_CACHE;
 use rehearse::outln;
+use rehearse::speech::cache::ClipCache;
 use rehearse::speech::voices;
 use rehearse::transcribe::{catalog, fetch};
 
@@ -20,9 +24,12 @@ pub struct VoicesArgs {
     /// Speak one sentence with this voice (a name from the list, or a path to a voice model).
     #[arg(long = "try", value_name = "VOICE")]
     try_voice: Option<String>,
-    /// Speaking rate for --try, words per minute.
-    #[arg(long)]
-    rate: Option<u32>,
+    /// Speaking rate for --try and prepare, words per minute (default: the config file's).
+    #[arg(long, global = true)]
+    pub rate: Option<u32>,
+    /// The voice `prepare` keeps clips of (default: the config file's, else the default voice).
+    #[arg(long, value_name = "VOICE", global = true)]
+    pub voice: Option<String>,
     /// Output device for --try (part of its name).
     #[arg(long, value_name = "NAME")]
     output_device: Option<String>,
@@ -46,6 +53,9 @@ pub enum VoicesCommand {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// Say every question of the bank once with the natural voice and keep the clips
+    /// (in the data folder), so each question starts at once in practice.
+    Prepare,
 }
 
 /// The sentence `--try` speaks.
@@ -70,9 +80,18 @@ const JOE_UPSTREAM: &str =
     "https://huggingface.co/rhasspy/piper-voices/resolve/v1.0.0/en/en_US/joe/medium";
 
 /// Runs `rehearse voices`.
-pub fn run(args: VoicesArgs, out: &Output) -> anyhow::Result<()> {
-    if let Some(VoicesCommand::Fetch { name, dir }) = args.command {
-        return fetch_voice(&name, dir, out);
+pub fn run(
+    args: VoicesArgs,
+    bank: Option<&Path>,
+    data_dir: Option<&Path>,
+    out: &Output,
+) -> anyhow::Result<()> {
+    match args.command {
+        Some(VoicesCommand::Fetch { name, dir }) => return fetch_voice(&name, dir, out),
+        Some(VoicesCommand::Prepare) => {
+            return prepare(args.voice.as_deref(), args.rate, bank, data_dir, out);
+        }
+        None => {}
     }
     if let Some(voice) = args.try_voice {
         let choice = voices::parse(Some(&voice));
@@ -109,6 +128,62 @@ pub fn run(args: VoicesArgs, out: &Output) -> anyhow::Result<()> {
     if voices::runtime_library().is_none() {
         out.note("the natural voice needs ONNX Runtime: run `scripts/fetch-voice`, or set ORT_DYLIB_PATH to a libonnxruntime");
     }
+    Ok(())
+}
+
+/// Says every question of `bank` with the natural voice and keeps the clips
+/// where `practice` looks for them; clips already kept are left alone.
+fn prepare(
+    voice: Option<&str>,
+    rate: Option<u32>,
+    bank: Option<&Path>,
+    data_dir: Option<&Path>,
+    out: &Output,
+) -> anyhow::Result<()> {
+    let bank = super::load_bank(bank)?;
+    let data = super::data_dir(data_dir)?;
+    let choice = voices::parse(voice);
+    let Some(cache) = ClipCache::for_choice(&data.join(CLIP_CACHE), &choice, rate) else {
+        if !matches!(choice, voices::Choice::System(_)) {
+            // Say why the natural voice is not there (missing file, no runtime).
+            voices::open(&choice, rate)?;
+        }
+        out.note("the system engine speaks at once, so it keeps no clips; nothing to prepare");
+        return Ok(());
+    };
+    let todo: Vec<&str> = bank
+        .questions
+        .iter()
+        .map(|q| q.text.as_str())
+        .filter(|text| cache.get(text).is_none())
+        .collect();
+    if todo.is_empty() {
+        out.note(format!(
+            "all {} questions are kept already",
+            bank.questions.len()
+        ));
+        return Ok(());
+    }
+    let speaker = voices::open(&choice, rate)?;
+    if !cache.is_for(&speaker.name()) {
+        bail!(
+            "{} is not a natural voice; nothing to prepare",
+            speaker.name()
+        );
+    }
+    let bar = out.progress(todo.len() as u64, "saying the questions", false);
+    for text in &todo {
+        let clip = speaker.synthesize(text)?;
+        cache.put(text, &clip)?;
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    out.note(format!(
+        "{} kept {} question clips in {}",
+        speaker.name(),
+        todo.len(),
+        data.join(CLIP_CACHE).display()
+    ));
     Ok(())
 }
 

@@ -125,6 +125,10 @@ pub fn new_session_dir(data_dir: &Path, stamp: &str) -> std::io::Result<PathBuf>
     ))
 }
 
+/// The folder in the data folder where the natural voice's clips are kept
+/// (`speech::cache`).
+pub const CLIP_CACHE: &str = "voice-cache";
+
 /// Removes everything `rehearse` keeps about the user in `data_dir`: every
 /// session folder (recordings, reports), the `--verbose` logs, the voice's
 /// kept clips (which show what was practised) and the history database with
@@ -137,7 +141,7 @@ pub fn forget_everything(data_dir: &Path) -> Result<(), HistoryError> {
         }),
         _ => Ok(()),
     };
-    for dir in ["sessions", "logs", "voice-cache"] {
+    for dir in ["sessions", "logs", CLIP_CACHE] {
         let dir = data_dir.join(dir);
         gone(&dir, std::fs::remove_dir_all(&dir))?;
     }
