@@ -170,11 +170,18 @@ fn prepare_keeps_one_private_clip_per_question_once() {
             .args(["voices", "prepare"])
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stderr).to_string()
     };
     let first = prepare();
-    assert!(first.contains(&format!("kept {questions} question clips")), "{first}");
+    assert!(
+        first.contains(&format!("kept {questions} question clips")),
+        "{first}"
+    );
     let kept: Vec<_> = std::fs::read_dir(data.path().join("voice-cache"))
         .unwrap()
         .flatten()
@@ -186,7 +193,10 @@ fn prepare_keeps_one_private_clip_per_question_once() {
         let seconds = hound::WavReader::open(clip.path()).unwrap().duration() as f64 / 22_050.0;
         assert!(seconds > 1.0, "{:?}: {seconds:.2} s", clip.path());
     }
-    assert!(prepare().contains("kept already"), "the second run says them again");
+    assert!(
+        prepare().contains("kept already"),
+        "the second run says them again"
+    );
     // The system engine keeps nothing, and a missing voice says what to run.
     let out = voices(&["prepare", "--voice", "espeak-ng"], &[]);
     assert!(out.status.success());

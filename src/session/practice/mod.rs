@@ -132,7 +132,7 @@ pub async fn practice(
         // A first question heard before plays while the voice opens;
         // otherwise wait for it now, so a fallback notice comes first.
         if !questions.first().is_some_and(|q| voice.has_kept(&q.text)) {
-            voice.speaker(&screen).await;
+            voice.speaker(&|l| screen.line(l)).await;
         }
         voice
     };

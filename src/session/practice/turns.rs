@@ -126,7 +126,9 @@ impl Turns<'_> {
                 Some('o') => {
                     let outline = outline(question);
                     self.screen.line(&outline);
-                    if let Ok(Some(Ok(clip))) = self.voice.clip(self.screen, &outline).await {
+                    if let Ok(Some(Ok(clip))) =
+                        self.voice.clip(&|l| self.screen.line(l), &outline).await
+                    {
                         let device = self.options.output_device.clone();
                         let cancel = self.interrupted.clone();
                         let _ = tokio::task::spawn_blocking(move || {
@@ -163,7 +165,7 @@ impl Turns<'_> {
         self.taken += 1;
         screen.line(heading);
         let recorder = Recorder::start(source)?;
-        if let Some(clip) = self.voice.clip(screen, prompt).await? {
+        if let Some(clip) = self.voice.clip(&|l| screen.line(l), prompt).await? {
             match clip {
                 Ok(clip) => {
                     let device = options.output_device.clone();

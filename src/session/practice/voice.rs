@@ -12,7 +12,8 @@ use crate::audio::{AudioError, Clip};
 use crate::speech::cache::ClipCache;
 use crate::speech::{Speaker, SpeechError, voices};
 
-use super::turns::Screen;
+/// Where status lines go (the session's screen).
+pub(super) type Say<'a> = &'a (dyn Fn(String) + Sync);
 
 type Opened = (Result<Box<dyn Speaker>, SpeechError>, Option<String>);
 
@@ -57,25 +58,23 @@ impl Interviewer {
     }
 
     /// The voice, once open (waiting for it the first time, and saying on
-    /// `screen` what fell back or failed); None when there is none.
-    pub(super) async fn speaker(&mut self, screen: &Screen) -> Option<Arc<dyn Speaker>> {
+    /// with `say` what fell back or failed); None when there is none.
+    pub(super) async fn speaker(&mut self, say: Say<'_>) -> Option<Arc<dyn Speaker>> {
         if let Some(opening) = self.opening.take() {
             match opening.await {
                 Ok((opened, notice)) => {
                     if let Some(notice) = notice {
-                        screen.line(notice);
+                        say(notice);
                     }
                     match opened {
                         Ok(s) => {
                             tracing::info!(voice = %s.name(), "speaking the questions");
                             self.speaker = Some(Arc::from(s));
                         }
-                        Err(e) => {
-                            screen.line(format!("{e}; the questions will be printed instead"))
-                        }
+                        Err(e) => say(format!("{e}; the questions will be printed instead")),
                     }
                 }
-                Err(e) => screen.line(format!(
+                Err(e) => say(format!(
                     "the voice did not open ({e}); the questions will be printed instead"
                 )),
             }
@@ -87,14 +86,14 @@ impl Interviewer {
     /// for next time when it is the natural voice). None when there is no voice.
     pub(super) async fn clip(
         &mut self,
-        screen: &Screen,
+        say: Say<'_>,
         text: &str,
     ) -> Result<Option<Result<Clip, SpeechError>>, AudioError> {
         if let Some(kept) = self.cache.as_ref().and_then(|c| c.get(text)) {
             tracing::info!("the prompt's clip was kept from before");
             return Ok(Some(Ok(kept)));
         }
-        let Some(speaker) = self.speaker(screen).await else {
+        let Some(speaker) = self.speaker(say).await else {
             return Ok(None);
         };
         let cache = self.cache.clone().filter(|c| c.is_for(&speaker.name()));
