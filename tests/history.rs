@@ -344,12 +344,7 @@ fn replay_plays_the_recording_with_the_transcript_scrolling_along() {
     let data = tmp.path().join("data");
     save(&data, "kafka-full", "message-queues");
     let monitor = tmp.path().join("monitor.wav");
-    let mut recorder = pulse
-        .command("parecord")
-        .args(["-d", "speaker.monitor", "--file-format=wav"])
-        .arg(&monitor)
-        .spawn()
-        .unwrap();
+    let recorder = pulse.record_the_speaker(&monitor);
     std::thread::sleep(std::time::Duration::from_millis(300));
     let started = std::time::Instant::now();
     let out = pulse
@@ -360,10 +355,7 @@ fn replay_plays_the_recording_with_the_transcript_scrolling_along() {
         .output()
         .unwrap();
     let took = started.elapsed().as_secs_f64();
-    let _ = std::process::Command::new("kill")
-        .args(["-INT", &recorder.id().to_string()])
-        .status();
-    let _ = recorder.wait();
+    stop_recording(recorder);
     assert!(
         out.status.success(),
         "{}",

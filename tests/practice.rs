@@ -52,12 +52,7 @@ fn thinking_time_is_measured_from_the_last_audible_sample_of_the_question() {
     let tmp = tempfile::tempdir().unwrap();
     let (answer_wav, _) = trimmed_fixture("ran-out", tmp.path());
     let monitor = tmp.path().join("monitor.wav");
-    let mut recorder = pulse
-        .command("parecord")
-        .args(["-d", "speaker.monitor", "--file-format=wav"])
-        .arg(&monitor)
-        .spawn()
-        .unwrap();
+    let recorder = pulse.record_the_speaker(&monitor);
     let data = tmp.path().join("data");
     let mut child = pulse
         .command(assert_cmd::cargo::cargo_bin!("rehearse"))
@@ -101,10 +96,7 @@ fn thinking_time_is_measured_from_the_last_audible_sample_of_the_question() {
         .unwrap();
     assert!(played.success());
     let status = wait_exit(&mut child, Duration::from_secs(90));
-    let _ = std::process::Command::new("kill")
-        .args(["-INT", &recorder.id().to_string()])
-        .status();
-    let _ = recorder.wait();
+    stop_recording(recorder);
     assert!(status.success(), "rehearse failed: {status:?}");
     let mut stdout = String::new();
     std::io::Read::read_to_string(child.stdout.as_mut().unwrap(), &mut stdout).unwrap();
@@ -165,12 +157,7 @@ fn spoken_question_recorded_answer_thinking_time_and_silence_stop() {
     // 170 ms late at some frame offsets (see examples/vad_onset.rs), a VAD limit noted in EVALUATION.md.
     let (answer_wav, answer) = trimmed_fixture("ran-out", tmp.path());
     let monitor = tmp.path().join("monitor.wav");
-    let mut recorder = pulse
-        .command("parecord")
-        .args(["-d", "speaker.monitor", "--file-format=wav"])
-        .arg(&monitor)
-        .spawn()
-        .unwrap();
+    let recorder = pulse.record_the_speaker(&monitor);
     let data = tmp.path().join("data");
     let (mut child, lines) = spawn(
         &pulse,
@@ -187,18 +174,10 @@ fn spoken_question_recorded_answer_thinking_time_and_silence_stop() {
     );
     wait_for(&lines, "answer now", Duration::from_secs(60));
     std::thread::sleep(Duration::from_millis(1500));
-    let played = pulse
-        .command("paplay")
-        .args(["-d", "micfeed"])
-        .arg(&answer_wav)
-        .status()
-        .unwrap();
+    let played = pulse.speak_into_mic(&answer_wav).wait().unwrap();
     assert!(played.success());
     let status = wait_exit(&mut child, Duration::from_secs(90));
-    let _ = std::process::Command::new("kill")
-        .args(["-INT", &recorder.id().to_string()])
-        .status();
-    let _ = recorder.wait();
+    stop_recording(recorder);
     assert!(status.success(), "rehearse failed: {status:?}");
 
     let mut stdout = String::new();
@@ -515,12 +494,7 @@ fn the_question_is_spoken_with_the_natural_voice_and_heard_back() {
     // second plays the kept clip while the voice opens. Both must be heard.
     for run in ["synthesized", "kept"] {
         let monitor = tmp.path().join(format!("monitor-{run}.wav"));
-        let mut recorder = pulse
-            .command("parecord")
-            .args(["-d", "speaker.monitor", "--file-format=wav"])
-            .arg(&monitor)
-            .spawn()
-            .unwrap();
+        let recorder = pulse.record_the_speaker(&monitor);
         // The question lives in the behavioral bank, not the built-in one.
         let bank = root().join("questions/behavioral.toml");
         let (mut child, lines) = spawn(
@@ -538,18 +512,10 @@ fn the_question_is_spoken_with_the_natural_voice_and_heard_back() {
             &data,
         );
         wait_for(&lines, "answer now", Duration::from_secs(60));
-        let played = pulse
-            .command("paplay")
-            .args(["-d", "micfeed"])
-            .arg(&answer_wav)
-            .status()
-            .unwrap();
+        let played = pulse.speak_into_mic(&answer_wav).wait().unwrap();
         assert!(played.success());
         let status = wait_exit(&mut child, Duration::from_secs(90));
-        let _ = std::process::Command::new("kill")
-            .args(["-INT", &recorder.id().to_string()])
-            .status();
-        let _ = recorder.wait();
+        stop_recording(recorder);
         assert!(status.success(), "{run}: rehearse failed: {status:?}");
         let said: Vec<String> = lines.try_iter().collect();
         assert!(

@@ -68,6 +68,11 @@ impl ClipCache {
         self.dir.join(format!("{name}.wav"))
     }
 
+    /// Whether a clip of `text` is kept (without reading it).
+    pub fn contains(&self, text: &str) -> bool {
+        self.path(text).is_file()
+    }
+
     /// The kept clip of `text`, if there is one that reads.
     pub fn get(&self, text: &str) -> Option<Clip> {
         let mut reader = hound::WavReader::open(self.path(text)).ok()?;
@@ -128,11 +133,13 @@ mod tests {
         let c = cache(&kept, &model, None);
         assert!(c.is_for("piper:test"));
         assert!(c.get("Tell me about a time.").is_none());
+        assert!(!c.contains("Tell me about a time."));
         let clip = Clip {
             samples: vec![0.0, 0.25, -0.5, 0.125],
             rate: 22_050,
         };
         c.put("Tell me about a time.", &clip).unwrap();
+        assert!(c.contains("Tell me about a time."));
         let back = c.get("Tell me about a time.").unwrap();
         assert_eq!(back.samples, clip.samples);
         assert_eq!(back.rate, 22_050);

@@ -217,6 +217,15 @@ impl Pulse {
             .unwrap()
     }
 
+    /// Records what the speaker plays (its monitor) to `wav` until [`stop_recording`].
+    pub fn record_the_speaker(&self, wav: &Path) -> Child {
+        self.command("parecord")
+            .args(["-d", "speaker.monitor", "--file-format=wav"])
+            .arg(wav)
+            .spawn()
+            .unwrap()
+    }
+
     /// Records what reaches the virtual microphone (raw 16 kHz mono s16le, the
     /// sink's own format, so nothing is resampled) until the child is stopped
     /// or the daemon dies. Read it with [`read_heard`].
@@ -278,6 +287,14 @@ pub fn trimmed_fixture(name: &str, dir: &Path) -> (PathBuf, Vec<f32>) {
     let path = dir.join(format!("{name}-answer.wav"));
     rehearse::audio::wav::write_16k_mono(&path, &samples).unwrap();
     (path, samples)
+}
+
+/// Stops a recorder the way Ctrl-C would, so parecord finishes its WAV header.
+pub fn stop_recording(mut recorder: Child) {
+    let _ = std::process::Command::new("kill")
+        .args(["-INT", &recorder.id().to_string()])
+        .status();
+    let _ = recorder.wait();
 }
 
 /// The samples of a [`Pulse::record_what_the_mic_hears`] recording.

@@ -54,7 +54,7 @@ impl Interviewer {
 
     /// Whether `text` has a kept clip, so it can play before the voice opens.
     pub(super) fn has_kept(&self, text: &str) -> bool {
-        self.cache.as_ref().is_some_and(|c| c.get(text).is_some())
+        self.cache.as_ref().is_some_and(|c| c.contains(text))
     }
 
     /// The voice, once open (waiting for it the first time, and saying on
