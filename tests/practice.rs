@@ -48,6 +48,22 @@ fn session_files(data: &std::path::Path, ext: &str) -> Vec<std::path::PathBuf> {
 /// minus the question's last audible sample.
 #[test]
 fn thinking_time_is_measured_from_the_last_audible_sample_of_the_question() {
+    thinking_time_holds("espeak-ng", "security-sensitive-data");
+}
+
+/// The same with the natural voice, on a question it speaks in two pieces
+/// (its first clause, then the rest), played as they are made: the end is
+/// the last piece's last audible sample.
+#[test]
+fn thinking_time_holds_for_the_natural_voice_played_piece_by_piece() {
+    assert!(
+        root().join("models/voices/en_US-joe-medium.onnx").is_file(),
+        "run scripts/fetch-voice first"
+    );
+    thinking_time_holds("piper:joe", "suggest-technologies");
+}
+
+fn thinking_time_holds(voice: &str, question: &str) {
     let pulse = Pulse::start();
     let tmp = tempfile::tempdir().unwrap();
     let (answer_wav, _) = trimmed_fixture("ran-out", tmp.path());
@@ -63,11 +79,11 @@ fn thinking_time_is_measured_from_the_last_audible_sample_of_the_question() {
         .args([
             "--json",
             "ask",
-            "security-sensitive-data",
+            question,
             "--silence-stop",
             "2",
             "--voice",
-            "espeak-ng",
+            voice,
         ])
         .env("PULSE_SOURCE", "speaker.monitor")
         .stdin(std::process::Stdio::null())
@@ -141,11 +157,11 @@ fn thinking_time_is_measured_from_the_last_audible_sample_of_the_question() {
     }
     let question_end = longest.0 as f64 / rate;
     let truth = answer_start - question_end;
-    eprintln!("thinking time reported {reported:.3} s, on the monitor {truth:.3} s");
+    eprintln!("{voice}: thinking time reported {reported:.3} s, on the monitor {truth:.3} s");
     assert!(
         (reported - truth).abs() <= 0.1,
-        "thinking time {reported:.3} s, but {truth:.3} s passed between the question's last \
-         audible sample and the answer's first speech"
+        "{voice}: thinking time {reported:.3} s, but {truth:.3} s passed between the question's \
+         last audible sample and the answer's first speech"
     );
 }
 

@@ -10,8 +10,7 @@ use cpal::traits::{DeviceTrait, HostTrait};
 use rehearse::audio::device::device_name;
 use rehearse::bank::Question;
 use rehearse::history::clock::Utc;
-use rehearse::session::practice::{self, PracticeOptions};
-use rehearse::speech::Voice;
+use rehearse::session::practice::{self, Interviewer, PracticeOptions};
 use rehearse::transcribe::catalog;
 
 use super::Output;
@@ -102,6 +101,17 @@ fn run_session(
     data_dir: Option<&Path>,
     out: &Output,
 ) -> anyhow::Result<bool> {
+    let data = super::data_dir(data_dir)?;
+    // The natural voice takes a moment to open: start it before anything else.
+    let voice = if live.no_speak {
+        Interviewer::silent()
+    } else {
+        Interviewer::open(
+            live.voice.as_deref(),
+            live.rate,
+            Some(data.join(rehearse::history::CLIP_CACHE)),
+        )
+    };
     if let Some(target) = live.target {
         for q in &mut questions {
             q.target_seconds = target;
@@ -121,7 +131,6 @@ fn run_session(
             "tip: \"{speaker}\" and \"{mic}\" look built in, so the spoken question can leak into your answer's recording; a headset keeps it out"
         ));
     }
-    let data = super::data_dir(data_dir)?;
     let mut store = super::open_history(&data, out)?;
     let session_dir = rehearse::history::new_session_dir(&data, &Utc::now().compact())
         .with_context(|| format!("cannot create a session folder in {}", data.display()))?;
@@ -131,16 +140,10 @@ fn run_session(
         input_device: live.input_device,
         output_device: live.output_device,
         audio_from: live.audio_from,
-        no_speak: live.no_speak,
-        voice: Voice {
-            name: live.voice,
-            rate_wpm: live.rate,
-        },
         max_s: live.max,
         silence_stop_s: live.silence_stop.unwrap_or(SILENCE_STOP_S),
         json: out.json,
         session_dir,
-        clip_cache: Some(data.join(rehearse::history::CLIP_CACHE)),
         style: style(),
         quiet: out.quiet,
         captions: !live.no_captions,
@@ -153,7 +156,12 @@ fn run_session(
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let outcome = runtime.block_on(practice::practice(questions, options, Some(&mut store)))?;
+    let outcome = runtime.block_on(practice::practice(
+        questions,
+        options,
+        voice,
+        Some(&mut store),
+    ))?;
     let table = practice::summary_table(&outcome);
     if out.json {
         out.note(table.trim_end());

@@ -88,6 +88,21 @@ pub trait Speaker: Send + Sync {
     /// question has just been heard to its end.
     fn synthesize(&self, text: &str) -> Result<Clip, SpeechError>;
 
+    /// Synthesizes `text` piece by piece, handing each piece to `each` as soon
+    /// as it is made, so the first can play while the rest are made; stops
+    /// early when `each` returns false. Played back to back, the pieces are
+    /// the clip [`Speaker::synthesize`] gives (the first starts with its first
+    /// audible sample, the last ends with its last). Engines that make the
+    /// whole clip at once hand it over as one piece.
+    fn synthesize_each(
+        &self,
+        text: &str,
+        each: &mut dyn FnMut(Clip) -> bool,
+    ) -> Result<(), SpeechError> {
+        each(self.synthesize(text)?);
+        Ok(())
+    }
+
     /// The voice, as `rehearse voices` lists it (`piper:joe`, `espeak-ng:en-us`).
     fn name(&self) -> String;
 }

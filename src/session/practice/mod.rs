@@ -26,14 +26,13 @@ use crate::bank::{Kind, Question};
 use crate::history::clock::Utc;
 use crate::history::{self, NewAnswer, Store};
 use crate::report::{self, Style};
-use crate::speech::Voice;
 use crate::transcribe::{Whisper, WhisperOptions};
 use record::write_record;
 pub use record::{
     AnswerRecord, FollowUpRecord, SessionOutcome, StopReason, StreamingStats, summary_table,
 };
 use turns::{Choice, Recorded, Screen, Turns, analyse_turn, keyboard};
-use voice::Interviewer;
+pub use voice::Interviewer;
 /// How a practice session runs.
 #[derive(Debug, Clone)]
 pub struct PracticeOptions {
@@ -48,10 +47,6 @@ pub struct PracticeOptions {
     /// Answer from these WAVs, played in real time, instead of the microphone
     /// (one per turn, in order, round again when there are more turns).
     pub audio_from: Vec<PathBuf>,
-    /// Print the question instead of speaking it.
-    pub no_speak: bool,
-    /// The voice.
-    pub voice: Voice,
     /// Hard limit as a multiple of the target (1.5 by default), or seconds if set.
     pub max_s: Option<f64>,
     /// Seconds of silence, once speech has begun, that end the answer.
@@ -60,8 +55,6 @@ pub struct PracticeOptions {
     pub json: bool,
     /// Where this session's files go.
     pub session_dir: PathBuf,
-    /// Where the natural voice's clips are kept between sessions (none: not kept).
-    pub clip_cache: Option<PathBuf>,
     /// Colour in the report.
     pub style: Style,
     /// No chatter on stderr.
@@ -78,11 +71,13 @@ pub struct PracticeOptions {
     pub choices: bool,
 }
 
-/// Runs a practice session over `questions`, adding every answer to
-/// `history` as soon as its files are written.
+/// Runs a practice session over `questions`, asked by `voice` (opened by the
+/// caller as early as it can: the natural voice takes a moment), adding
+/// every answer to `history` as soon as its files are written.
 pub async fn practice(
     questions: Vec<Question>,
     options: PracticeOptions,
+    voice: Interviewer,
     mut history: Option<&mut Store>,
 ) -> Result<SessionOutcome, SessionError> {
     super::limit_malloc_arenas();
@@ -108,34 +103,32 @@ pub async fn practice(
         )?),
         None => None,
     };
-    // Load the model while the first question is being spoken.
+    // Load the model while the first question is being spoken, from its
+    // first sound on: on two cores, loading it while the voice makes its
+    // first piece held the question back by about a tenth of a second.
+    let (first_sound, heard) = tokio::sync::oneshot::channel::<()>();
     let model = options.model.clone();
     let threads = options.threads;
-    let whisper_task = tokio::task::spawn_blocking(move || {
-        Whisper::load(
-            &model,
-            WhisperOptions {
-                threads,
-                ..WhisperOptions::default()
-            },
-        )
+    let whisper_task = tokio::spawn(async move {
+        // A dropped sender (no voice, or it failed) means go too.
+        let _ = heard.await;
+        tokio::task::spawn_blocking(move || {
+            Whisper::load(
+                &model,
+                WhisperOptions {
+                    threads,
+                    ..WhisperOptions::default()
+                },
+            )
+        })
+        .await
     });
-    let voice = if options.no_speak {
-        Interviewer::silent()
-    } else {
-        // The natural voice takes a moment to open; the model loads meanwhile.
-        let mut voice = Interviewer::open(
-            options.voice.name.as_deref(),
-            options.voice.rate_wpm,
-            options.clip_cache.clone(),
-        );
-        // A first question heard before plays while the voice opens;
-        // otherwise wait for it now, so a fallback notice comes first.
-        if !questions.first().is_some_and(|q| voice.has_kept(&q.text)) {
-            voice.speaker(&|l| screen.line(l)).await;
-        }
-        voice
-    };
+    // A first question heard before plays while the voice opens; otherwise
+    // wait for it now, so a fallback notice comes first.
+    let mut voice = voice;
+    if !questions.first().is_some_and(|q| voice.has_kept(&q.text)) {
+        voice.speaker(&|l| screen.line(l)).await;
+    }
     let keys = keyboard();
     let interrupted = Arc::new(AtomicBool::new(false));
     let interrupt_flag = interrupted.clone();
@@ -152,6 +145,7 @@ pub async fn practice(
         interrupted: interrupted.clone(),
         whisper: None,
         whisper_task: Some(whisper_task),
+        first_sound: Some(first_sound),
         taken: 0,
     };
     let mut answers = Vec::new();

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 use crate::analysis::Analysis;
+use crate::audio::AudioError;
 use crate::audio::capture::{Recorder, Recording, Source};
-use crate::audio::{AudioError, playback};
 use crate::bank::Question;
 use crate::session::SessionError;
 use crate::transcribe::Whisper;
@@ -103,11 +103,17 @@ pub(super) struct Turns<'a> {
     pub(super) keys: mpsc::Receiver<String>,
     pub(super) interrupted: Arc<AtomicBool>,
     pub(super) whisper: Option<Whisper>,
-    pub(super) whisper_task:
-        Option<tokio::task::JoinHandle<Result<Whisper, crate::transcribe::ModelError>>>,
+    pub(super) whisper_task: Option<WhisperLoad>,
+    /// Told when the first question starts to sound (the model's load waits for it).
+    pub(super) first_sound: Option<tokio::sync::oneshot::Sender<()>>,
     /// Turns taken so far (which `--audio-from` file comes next).
     pub(super) taken: usize,
 }
+
+/// The Whisper model loading in the background.
+pub(super) type WhisperLoad = tokio::task::JoinHandle<
+    Result<Result<Whisper, crate::transcribe::ModelError>, tokio::task::JoinError>,
+>;
 
 impl Turns<'_> {
     /// After a report: retry, next, hear the outline of a model answer, or quit.
@@ -126,16 +132,13 @@ impl Turns<'_> {
                 Some('o') => {
                     let outline = outline(question);
                     self.screen.line(&outline);
-                    if let Ok(Some(Ok(clip))) =
-                        self.voice.clip(&|l| self.screen.line(l), &outline).await
-                    {
-                        let device = self.options.output_device.clone();
-                        let cancel = self.interrupted.clone();
-                        let _ = tokio::task::spawn_blocking(move || {
-                            playback::play(&clip, device.as_deref(), &cancel)
-                        })
+                    let device = self.options.output_device.clone();
+                    let cancel = self.interrupted.clone();
+                    // The outline is printed too; a voice that fails only goes quiet.
+                    let _ = self
+                        .voice
+                        .speak(&|l| self.screen.line(l), &outline, device, cancel, None)
                         .await;
-                    }
                 }
                 _ => return Choice::Next,
             }
@@ -165,19 +168,20 @@ impl Turns<'_> {
         self.taken += 1;
         screen.line(heading);
         let recorder = Recorder::start(source)?;
-        if let Some(clip) = self.voice.clip(&|l| screen.line(l), prompt).await? {
-            match clip {
-                Ok(clip) => {
-                    let device = options.output_device.clone();
-                    let cancel = self.interrupted.clone();
-                    tokio::task::spawn_blocking(move || {
-                        playback::play(&clip, device.as_deref(), &cancel)
-                    })
-                    .await
-                    .map_err(|e| AudioError::Device(e.to_string()))??;
-                }
-                Err(e) => screen.line(format!("{e}; read the question above")),
-            }
+        let device = options.output_device.clone();
+        let cancel = self.interrupted.clone();
+        if let Some((_, Some(e))) = self
+            .voice
+            .speak(
+                &|l| screen.line(l),
+                prompt,
+                device,
+                cancel,
+                self.first_sound.take(),
+            )
+            .await?
+        {
+            screen.line(format!("{e}; read the question above"));
         }
         if self.interrupted.load(Ordering::SeqCst) {
             let _ = recorder.finish();
@@ -189,6 +193,7 @@ impl Turns<'_> {
         {
             self.whisper = Some(
                 task.await
+                    .and_then(|loaded| loaded)
                     .map_err(|e| AudioError::Device(e.to_string()))??,
             );
         }

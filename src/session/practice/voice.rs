@@ -1,16 +1,20 @@
 //! The interviewer's voice for one session: opened in the background when
 //! the session starts, so a question whose clip was kept (`speech::cache`)
 //! plays before the voice has finished opening; anything else waits for the
-//! voice, is synthesized, and is kept for next time.
+//! voice and plays piece by piece as it is synthesized, then is kept for
+//! next time.
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
-use tokio::task::JoinHandle;
-
+use crate::audio::playback::{self, Played};
 use crate::audio::{AudioError, Clip};
 use crate::speech::cache::ClipCache;
 use crate::speech::{Speaker, SpeechError, voices};
+
+/// Told once the first piece of speech is ready to play.
+pub(super) type FirstSound = tokio::sync::oneshot::Sender<()>;
 
 /// Where status lines go (the session's screen).
 pub(super) type Say<'a> = &'a (dyn Fn(String) + Sync);
@@ -18,15 +22,15 @@ pub(super) type Say<'a> = &'a (dyn Fn(String) + Sync);
 type Opened = (Result<Box<dyn Speaker>, SpeechError>, Option<String>);
 
 /// The voice that asks the questions.
-pub(super) struct Interviewer {
-    opening: Option<JoinHandle<Opened>>,
+pub struct Interviewer {
+    opening: Option<tokio::sync::oneshot::Receiver<Opened>>,
     speaker: Option<Arc<dyn Speaker>>,
     cache: Option<ClipCache>,
 }
 
 impl Interviewer {
     /// No voice: the questions are printed only.
-    pub(super) fn silent() -> Interviewer {
+    pub fn silent() -> Interviewer {
         Interviewer {
             opening: None,
             speaker: None,
@@ -36,15 +40,19 @@ impl Interviewer {
 
     /// Starts opening the voice `spec` (`--voice`) at `rate_wpm`; clips are
     /// kept in `cache_dir` when it is given and the voice is a natural one.
-    pub(super) fn open(
+    pub fn open(
         spec: Option<&str>,
         rate_wpm: Option<u32>,
         cache_dir: Option<PathBuf>,
     ) -> Interviewer {
         let choice = voices::parse(spec);
         let cache = cache_dir.and_then(|dir| ClipCache::for_choice(&dir, &choice, rate_wpm));
-        let opening =
-            tokio::task::spawn_blocking(move || voices::open_or_fall_back(&choice, rate_wpm));
+        // A thread of its own, so the voice can start opening before the
+        // session (and its async runtime) is set up.
+        let (opened, opening) = tokio::sync::oneshot::channel();
+        std::thread::spawn(move || {
+            let _ = opened.send(voices::open_or_fall_back(&choice, rate_wpm));
+        });
         Interviewer {
             opening: Some(opening),
             speaker: None,
@@ -74,42 +82,87 @@ impl Interviewer {
                         Err(e) => say(format!("{e}; the questions will be printed instead")),
                     }
                 }
-                Err(e) => say(format!(
-                    "the voice did not open ({e}); the questions will be printed instead"
-                )),
+                Err(_) => say(
+                    "the voice stopped while opening; the questions will be printed instead"
+                        .to_string(),
+                ),
             }
         }
         self.speaker.clone()
     }
 
-    /// What `text` sounds like: the kept clip, or the voice's synthesis (kept
-    /// for next time when it is the natural voice). None when there is no voice.
-    pub(super) async fn clip(
+    /// Says `text` on `device`: the kept clip, or the voice's synthesis
+    /// played piece by piece as it is made (and kept for next time when it
+    /// is the natural voice). `first_sound` is told when the first piece is
+    /// ready (or dropped unused). Returns how the playing went, with the
+    /// voice's error when it failed (the part made before it was played);
+    /// None when there is no voice.
+    pub(super) async fn speak(
         &mut self,
         say: Say<'_>,
         text: &str,
-    ) -> Result<Option<Result<Clip, SpeechError>>, AudioError> {
+        device: Option<String>,
+        cancel: Arc<AtomicBool>,
+        first_sound: Option<FirstSound>,
+    ) -> Result<Option<(Played, Option<SpeechError>)>, AudioError> {
+        let mut first_sound = first_sound;
         if let Some(kept) = self.cache.as_ref().and_then(|c| c.get(text)) {
             tracing::info!("the prompt's clip was kept from before");
-            return Ok(Some(Ok(kept)));
+            if let Some(tell) = first_sound.take() {
+                let _ = tell.send(());
+            }
+            let played = tokio::task::spawn_blocking(move || {
+                playback::play(&kept, device.as_deref(), &cancel)
+            })
+            .await
+            .map_err(|e| AudioError::Device(e.to_string()))??;
+            return Ok(Some((played, None)));
         }
         let Some(speaker) = self.speaker(say).await else {
             return Ok(None);
         };
         let cache = self.cache.clone().filter(|c| c.is_for(&speaker.name()));
         let text = text.to_string();
-        let clip = tokio::task::spawn_blocking(move || {
-            let clip = speaker.synthesize(&text)?;
+        let (pieces, feed) = std::sync::mpsc::channel::<Clip>();
+        let making = tokio::task::spawn_blocking(move || {
+            let mut whole: Vec<f32> = Vec::new();
+            let mut rate = 0;
+            let made = speaker.synthesize_each(&text, &mut |piece| {
+                whole.extend_from_slice(&piece.samples);
+                rate = piece.rate;
+                if let Some(tell) = first_sound.take() {
+                    let _ = tell.send(());
+                }
+                // Once the listener has gone (playback failed or was
+                // cancelled) there is no one to make the rest for.
+                pieces.send(piece).is_ok()
+            });
+            drop(pieces);
+            made?;
             if let Some(cache) = cache
-                && let Err(e) = cache.put(&text, &clip)
+                && rate > 0
+                && let Err(e) = cache.put(
+                    &text,
+                    &Clip {
+                        samples: whole,
+                        rate,
+                    },
+                )
             {
                 // A clip that could not be kept is only slower next time.
                 tracing::warn!("the prompt's clip was not kept: {e}");
             }
-            Ok(clip)
-        })
-        .await
-        .map_err(|e| AudioError::Device(e.to_string()))?;
-        Ok(Some(clip))
+            Ok(())
+        });
+        let playing = tokio::task::spawn_blocking(move || {
+            playback::play_pieces(&feed, device.as_deref(), &cancel)
+        });
+        let played = playing
+            .await
+            .map_err(|e| AudioError::Device(e.to_string()))??;
+        let made = making
+            .await
+            .map_err(|e| AudioError::Device(e.to_string()))?;
+        Ok(Some((played, made.err())))
     }
 }
