@@ -347,8 +347,11 @@ fn replay_plays_the_recording_with_the_transcript_scrolling_along() {
     let recorder = pulse.record_the_speaker(&monitor);
     std::thread::sleep(std::time::Duration::from_millis(300));
     let started = std::time::Instant::now();
+    // Through bash, whose `times` then prints the CPU the player used.
     let out = pulse
-        .command(assert_cmd::cargo::cargo_bin("rehearse"))
+        .command("bash")
+        .args(["-c", "\"$@\" && times", "replay"])
+        .arg(assert_cmd::cargo::cargo_bin("rehearse"))
         .arg("--data-dir")
         .arg(&data)
         .args(["replay", "1"])
@@ -361,9 +364,27 @@ fn replay_plays_the_recording_with_the_transcript_scrolling_along() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+
+    // The player waits for the device rather than spinning: a spinning
+    // feeder took a whole core for the length of the answer, starving the
+    // sound server on a two-core machine until the playback broke up.
+    let cpu_s: f64 = stdout
+        .lines()
+        .last()
+        .unwrap()
+        .split_whitespace()
+        .map(|t| {
+            let (m, s) = t.trim_end_matches('s').split_once('m').unwrap();
+            m.parse::<f64>().unwrap() * 60.0 + s.parse::<f64>().unwrap()
+        })
+        .sum();
+    assert!(
+        cpu_s < 0.25 * took,
+        "the player used {cpu_s:.1} s of CPU in {took:.1} s"
+    );
 
     // Every sentence scrolled by, in order, with its time.
-    let stdout = String::from_utf8(out.stdout).unwrap();
     let shown = json(&data, &["show", "1"]);
     let sentences = shown["analysis"]["star"]["sentences"].as_array().unwrap();
     let captions: Vec<&str> = stdout.lines().filter(|l| l.starts_with('[')).collect();

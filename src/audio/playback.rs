@@ -156,7 +156,8 @@ pub fn play_pieces(
     let mut unconverted: VecDeque<f32> = VecDeque::new();
     let mut fed = 0usize;
     let mut next = Some(first);
-    let mut open = true;
+    // `open`: more pieces may come; `flushed`: the resampler's tail is out.
+    let (mut open, mut flushed) = (true, false);
     let mut progress = (0usize, Instant::now());
     let cancelled = loop {
         if cancel.load(Ordering::Relaxed) {
@@ -165,6 +166,7 @@ pub fn play_pieces(
         if failed.load(Ordering::Relaxed) {
             return Err(AudioError::DeviceLost);
         }
+        let mut worked = false;
         if let Some(clip) = next.take() {
             unconverted.extend(clip.samples);
         }
@@ -177,6 +179,15 @@ pub fn play_pieces(
             for s in &converted {
                 interleaved.extend(std::iter::repeat_n(*s, channels));
             }
+            worked = true;
+        }
+        if !open && !flushed && unconverted.is_empty() {
+            converted.clear();
+            resampler.finish(&mut converted)?;
+            for s in &converted {
+                interleaved.extend(std::iter::repeat_n(*s, channels));
+            }
+            flushed = true;
         }
         // Feed the ring what fits.
         let room = ring_in.slots().min(interleaved.len());
@@ -190,9 +201,10 @@ pub fn play_pieces(
             // SAFETY: every slot of the chunk was written just above.
             unsafe { chunk.commit_all() };
             fed += room;
+            worked = true;
         }
         let played = taken.load(Ordering::Acquire);
-        if !open && unconverted.is_empty() && interleaved.is_empty() && played >= fed {
+        if flushed && interleaved.is_empty() && played >= fed {
             break false;
         }
         if played != progress.0 || played >= fed {
@@ -203,22 +215,20 @@ pub fn play_pieces(
                 "the output device stopped playing".into(),
             ));
         }
+        // Never spin: this thread shares two cores with the sound server and
+        // the device's callback, and a starved server underruns.
         if open {
-            match pieces.recv_timeout(Duration::from_millis(5)) {
+            let wait = if worked {
+                Duration::ZERO
+            } else {
+                Duration::from_millis(5)
+            };
+            match pieces.recv_timeout(wait) {
                 Ok(clip) => next = Some(clip),
                 Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) if unconverted.is_empty() => {
-                    open = false;
-                    converted.clear();
-                    resampler.finish(&mut converted)?;
-                    for s in &converted {
-                        interleaved.extend(std::iter::repeat_n(*s, channels));
-                    }
-                }
-                // Everything has come; what is left is being converted.
-                Err(RecvTimeoutError::Disconnected) => {}
+                Err(RecvTimeoutError::Disconnected) => open = false,
             }
-        } else {
+        } else if !worked {
             std::thread::sleep(Duration::from_millis(5));
         }
     };
