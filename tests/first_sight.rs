@@ -1,9 +1,11 @@
-//! STAR on first sight, in the fast tier: the 128 first-sight answers (written
+//! STAR on first sight, in the fast tier: the 224 first-sight answers (written
 //! without reading the detector, never trained on) analysed from the whisper
 //! transcripts kept in `tests/fixtures/transcripts/` (written by
 //! `EVAL_TRANSCRIPTS=tests/fixtures/transcripts cargo run --release --example
 //! eval -- --clean --noise --sets firstsight1,firstsight2,firstsight3,firstsight4`, and
-//! `firstsight5,firstsight6` and `firstsight7,firstsight8`),
+//! `firstsight5,firstsight6` and `firstsight7,firstsight8` with tiny.en f16;
+//! `firstsight9,firstsight10,firstsight11,firstsight12` with
+//! `models/ggml-tiny.en-q8_0.bin`, the default),
 //! with the voice activity of the audio itself. A change to the analysis that
 //! loses ground on answers it never saw fails here in seconds; whisper's own
 //! accuracy is held by `tests/eval.rs` and `tests/analyze.rs`.
@@ -32,15 +34,16 @@ fn score(prefixes: &[&str], condition: eval::Condition) -> eval::Score {
     score
 }
 
-/// Scores the `sets` clean and at 15 dB and fails below either floor:
-/// `(missing parts called missing, present parts found)` per condition.
-fn holds_floors(sets: &[&str], clean: (usize, usize), noisy: (usize, usize)) {
+/// Scores the `sets` (`answers` answers in all) clean and at 15 dB and fails
+/// below either floor: `(missing parts called missing, present parts found)`
+/// per condition.
+fn holds_floors(sets: &[&str], answers: usize, clean: (usize, usize), noisy: (usize, usize)) {
     for (condition, (missing_floor, present_floor)) in [
         (eval::Condition::Clean, clean),
         (eval::Condition::Noise(15), noisy),
     ] {
         let s = score(sets, condition);
-        assert_eq!(s.answers, 32, "{condition:?}");
+        assert_eq!(s.answers, answers, "{condition:?}");
         eprintln!(
             "{}: missing parts called missing {}/{}, present parts found {}/{}, labels {}/{}",
             condition.name(),
@@ -64,43 +67,70 @@ fn holds_floors(sets: &[&str], clean: (usize, usize), noisy: (usize, usize)) {
 }
 
 /// Floors, not the targets (EVALUATION.md reports the targets of 90 % and
-/// 95 % as not met), each today's score less one part. On firstsight3–4
-/// the detector as it ships (retrained with train1–14) calls 19 of 22 truly
-/// missing parts missing and finds 102 of 106 present ones clean, 18 and 99
-/// at 15 dB (ba7af40: 18 and 101, 17 and 98).
+/// 95 % as not met): each today's score less one part. Since 2026-12-06 a
+/// part is shown present only well above the threshold the training folds
+/// chose (`BLIND_MARGIN` in `scripts/train-star`), and never on a unit the
+/// definitions rule out (`src/analysis/star/evidence.rs`: a hope for a
+/// Result, someone else's goal for a Task, a self-description for a
+/// Situation); that called more missing parts missing and found fewer
+/// present ones on every pair, and the floors moved with it, both ways.
+///
+/// firstsight3–4: 20/22 missing parts called missing and 100/106 present
+/// parts found clean, 22/22 and 95/106 at 15 dB (before the margin, 19/22 and
+/// 102/106, 18/22 and 99/106).
 #[test]
 fn firstsight3_and_4_hold_their_floors() {
-    holds_floors(&["firstsight3-", "firstsight4-"], (18, 101), (17, 98));
+    holds_floors(&["firstsight3-", "firstsight4-"], 32, (19, 99), (21, 94));
 }
 
-/// firstsight1–2 (scored before and after the detector was rebuilt): 17/23
-/// and 101/105 clean, 16/23 and 93/105 at 15 dB as it ships (ba7af40: 18/23
-/// and 100/105, 17/23 and 96/105). The floors stay where ba7af40 set them but
-/// for present parts at 15 dB, the one figure the retrained detector lost
-/// (3 parts, called weak or missing instead), while it gained on every other
-/// pair of sets and in total (EVALUATION.md): that floor is today's less one.
+/// firstsight1–2 (scored before and after the detector was rebuilt): 20/23
+/// and 98/105 clean, 19/23 and 91/105 at 15 dB (before the margin, 17/23 and
+/// 101/105, 16/23 and 93/105).
 #[test]
 fn firstsight1_and_2_hold_their_floors() {
-    holds_floors(&["firstsight1-", "firstsight2-"], (17, 100), (16, 92));
+    holds_floors(&["firstsight1-", "firstsight2-"], 32, (19, 97), (18, 90));
 }
 
-/// firstsight5–6 (2026-12-04), scored first on ba7af40, which had never
-/// seen it: 20/25 missing parts called missing and 98/103 present parts found
-/// clean, 23/25 and 95/103 at 15 dB; as it ships, 20/25 and 98/103, 23/25 and
-/// 97/103. One part of slack each.
+/// firstsight5–6 (2026-12-04): 21/25 and 96/103 clean, 24/25 and 93/103 at
+/// 15 dB (before the margin, 20/25 and 98/103, 23/25 and 97/103).
 #[test]
 fn firstsight5_and_6_hold_their_floors() {
-    holds_floors(&["firstsight5-", "firstsight6-"], (19, 97), (22, 96));
+    holds_floors(&["firstsight5-", "firstsight6-"], 32, (20, 95), (23, 92));
 }
 
 /// firstsight7–8 (2026-12-05), written to a guide heavier in traps (a
 /// self-introduction for a Situation, the team's goal for a Task, a
-/// colleague's work for an Action, a plan or a hope for a Result), scored
-/// before the detector was retrained (ba7af40): 16/24 missing parts called
-/// missing and 101/104 present parts found clean, 16/24 and 100/104 at 15 dB;
-/// after (train1–14), 22/24 and 103/104, 17/24 and 100/104. One part of
-/// slack each.
+/// colleague's work for an Action, a plan or a hope for a Result): 24/24 and
+/// 101/104 clean, 23/24 and 99/104 at 15 dB (before the margin, 22/24 and
+/// 103/104, 17/24 and 100/104).
 #[test]
 fn firstsight7_and_8_hold_their_floors() {
-    holds_floors(&["firstsight7-", "firstsight8-"], (21, 102), (16, 99));
+    holds_floors(&["firstsight7-", "firstsight8-"], 32, (23, 100), (22, 98));
+}
+
+/// firstsight9–10 (2026-12-06, 48 answers, transcribed with tiny.en q8_0),
+/// scored once on the detector before the margin: 19/30 missing parts called
+/// missing and 155/162 present parts found clean, 19/30 and 149/162 at 15 dB;
+/// with the margin, 19/30 and 153/162, 23/30 and 146/162 (firstsight10 was
+/// the set the margin was claimed on, EVALUATION.md); with the rules too,
+/// which were written after reading these answers' misses, 25/30 and
+/// 153/162, 27/30 and 146/162.
+#[test]
+fn firstsight9_and_10_hold_their_floors() {
+    holds_floors(&["firstsight9-", "firstsight10-"], 48, (24, 152), (26, 145));
+}
+
+/// firstsight11–12 (2026-12-06, 48 answers, tiny.en q8_0), the sets the
+/// blind margin and the evidence rules are claimed on, scored once before
+/// (e845947: 26/35 missing parts called missing and 150/157 present parts
+/// found clean, 24/35 and 141/157 at 15 dB) and once after (29/35 and
+/// 146/157, 29/35 and 141/157).
+#[test]
+fn firstsight11_and_12_hold_their_floors() {
+    holds_floors(
+        &["firstsight11-", "firstsight12-"],
+        48,
+        (28, 145),
+        (28, 140),
+    );
 }

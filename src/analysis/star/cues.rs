@@ -362,7 +362,7 @@ fn phrases_in(tokens: &[String], phrases: &[&str]) -> usize {
 }
 
 /// A change measured at both ends: "from six hours to forty minutes".
-fn from_to(tokens: &[String]) -> bool {
+pub(super) fn from_to(tokens: &[String]) -> bool {
     tokens.iter().enumerate().any(|(i, t)| {
         t == "from"
             && tokens[i + 1..]

@@ -3,13 +3,16 @@
 //! much of the answer it took, who acted, and whether the result is
 //! measured.
 
-use super::cues;
 use super::model::Thresholds;
 use super::{ActionPart, Labelled, Part, PartState, ResultPart, Star, Unit};
+use super::{cues, evidence};
 
 /// Once a part is present, a unit at this probability or above shows it
 /// too, even under the (stricter) threshold that made the part present.
 const MORE_EVIDENCE_FROM: f64 = 0.5;
+
+/// How far under the present threshold a ruled-out unit's score is held.
+const RULED_OUT_BELOW: f64 = 1e-6;
 
 /// No part shown: the units alone (a broken build without weights).
 pub(super) fn nothing_shown(units: Vec<Unit>) -> Star {
@@ -36,6 +39,25 @@ pub(super) fn decide(units: Vec<Unit>, probabilities: &[[f64; 4]], th: &Threshol
             weak: Vec::new(),
         })
         .collect();
+    // A unit the definitions rule out for a part (a hope for a Result, say)
+    // can make it weak, never present.
+    let allowed: Vec<[bool; 4]> = labelled
+        .iter()
+        .map(|l| evidence::allowed(&l.unit.text))
+        .collect();
+    let probabilities: Vec<[f64; 4]> = probabilities
+        .iter()
+        .zip(&allowed)
+        .map(|(p, ok)| {
+            std::array::from_fn(|k| {
+                if ok[k] {
+                    p[k]
+                } else {
+                    p[k].min(th.weak[k].max(th.present[k] - RULED_OUT_BELOW))
+                }
+            })
+        })
+        .collect();
     let mut states = [PartState::Missing; 4];
     for (k, (letter, _)) in super::PARTS.iter().enumerate() {
         let Some(top) = (0..labelled.len())
@@ -47,8 +69,8 @@ pub(super) fn decide(units: Vec<Unit>, probabilities: &[[f64; 4]], th: &Threshol
         if best >= th.present[k] {
             states[k] = PartState::Present;
             let from = th.present[k].min(MORE_EVIDENCE_FROM);
-            for (l, p) in labelled.iter_mut().zip(probabilities) {
-                if p[k] >= from {
+            for ((l, p), ok) in labelled.iter_mut().zip(&probabilities).zip(&allowed) {
+                if p[k] >= from && ok[k] {
                     l.parts.push(*letter);
                 }
             }

@@ -7,12 +7,14 @@
 //! grammatical cues ([`cues`]); a two-stage classifier scores every unit for
 //! every part, alone and then in the order of the answer ([`model`]); and
 //! [`decide`] turns the scores into three states per part: **present** (a
-//! unit confidently tells it), **weak** (only a doubtful unit does) and
+//! unit confidently tells it, and [`evidence`] does not rule the unit out
+//! for that part), **weak** (only a doubtful or ruled-out unit does) and
 //! **missing**. A part wrongly called present costs the candidate more than
 //! one missed, so the thresholds are set by that cost. Pure: no I/O.
 
 pub mod cues;
 mod decide;
+pub mod evidence;
 pub mod model;
 pub mod units;
 
