@@ -176,17 +176,13 @@ pub fn play_pieces(
             let slice: Vec<f32> = unconverted.drain(..take).collect();
             converted.clear();
             resampler.push(&slice, &mut converted)?;
-            for s in &converted {
-                interleaved.extend(std::iter::repeat_n(*s, channels));
-            }
+            interleave(&converted, channels, &mut interleaved);
             worked = true;
         }
         if !open && !flushed && unconverted.is_empty() {
             converted.clear();
             resampler.finish(&mut converted)?;
-            for s in &converted {
-                interleaved.extend(std::iter::repeat_n(*s, channels));
-            }
+            interleave(&converted, channels, &mut interleaved);
             flushed = true;
         }
         // Feed the ring what fits.
@@ -250,4 +246,11 @@ pub fn play_pieces(
         duration_s,
         cancelled: false,
     })
+}
+
+/// Appends each mono sample to `out` once per channel.
+fn interleave(mono: &[f32], channels: usize, out: &mut VecDeque<f32>) {
+    for s in mono {
+        out.extend(std::iter::repeat_n(*s, channels));
+    }
 }

@@ -349,7 +349,7 @@ fn acted(tokens: &[String], subjects: &[&str]) -> usize {
 }
 
 /// How many of `phrases` occur in `tokens`.
-fn phrases_in(tokens: &[String], phrases: &[&str]) -> usize {
+pub(super) fn phrases_in(tokens: &[String], phrases: &[&str]) -> usize {
     phrases
         .iter()
         .filter(|p| {

@@ -11,9 +11,6 @@ use super::{cues, evidence};
 /// too, even under the (stricter) threshold that made the part present.
 const MORE_EVIDENCE_FROM: f64 = 0.5;
 
-/// How far under the present threshold a ruled-out unit's score is held.
-const RULED_OUT_BELOW: f64 = 1e-6;
-
 /// No part shown: the units alone (a broken build without weights).
 pub(super) fn nothing_shown(units: Vec<Unit>) -> Star {
     Star {
@@ -45,36 +42,26 @@ pub(super) fn decide(units: Vec<Unit>, probabilities: &[[f64; 4]], th: &Threshol
         .iter()
         .map(|l| evidence::allowed(&l.unit.text))
         .collect();
-    let probabilities: Vec<[f64; 4]> = probabilities
-        .iter()
-        .zip(&allowed)
-        .map(|(p, ok)| {
-            std::array::from_fn(|k| {
-                if ok[k] {
-                    p[k]
-                } else {
-                    p[k].min(th.weak[k].max(th.present[k] - RULED_OUT_BELOW))
-                }
-            })
-        })
-        .collect();
     let mut states = [PartState::Missing; 4];
     for (k, (letter, _)) in super::PARTS.iter().enumerate() {
-        let Some(top) = (0..labelled.len())
-            .max_by(|&a, &b| probabilities[a][k].total_cmp(&probabilities[b][k]))
-        else {
-            continue;
+        // The unit that scores highest for the part, among those `admit`ted.
+        let strongest = |admit: &dyn Fn(usize) -> bool| {
+            (0..labelled.len())
+                .filter(|&i| admit(i))
+                .max_by(|&a, &b| probabilities[a][k].total_cmp(&probabilities[b][k]))
         };
-        let best = probabilities[top][k];
-        if best >= th.present[k] {
+        let shows = |i: usize| allowed[i][k];
+        if strongest(&shows).is_some_and(|i| probabilities[i][k] >= th.present[k]) {
             states[k] = PartState::Present;
             let from = th.present[k].min(MORE_EVIDENCE_FROM);
-            for ((l, p), ok) in labelled.iter_mut().zip(&probabilities).zip(&allowed) {
-                if p[k] >= from && ok[k] {
+            for (i, (l, p)) in labelled.iter_mut().zip(probabilities).enumerate() {
+                if p[k] >= from && shows(i) {
                     l.parts.push(*letter);
                 }
             }
-        } else if best >= th.weak[k] {
+        } else if let Some(top) =
+            strongest(&|_| true).filter(|&i| probabilities[i][k] >= th.weak[k])
+        {
             states[k] = PartState::Weak;
             labelled[top].weak.push(*letter);
         }

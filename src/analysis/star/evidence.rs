@@ -86,20 +86,13 @@ const EPISODE: &[&str] = &[
 /// Openers said before the sentence proper.
 const OPENERS: &[&str] = &["so", "well", "okay", "ok", "yeah", "right", "and", "but"];
 
-fn has_phrase(tokens: &[String], phrase: &str) -> bool {
-    let p: Vec<&str> = phrase.split(' ').collect();
-    tokens
-        .windows(p.len())
-        .any(|w| w.iter().zip(&p).all(|(a, b)| a == b))
-}
-
 /// A hope, a plan or an expectation: "we hope it will", "the cut-over is
 /// planned for next month". A change measured at both ends ("went from
 /// forty minutes to four") is an outcome even beside one of those words
 /// (whisper hears "now" as "I'll").
 pub fn is_hedged(tokens: &[String]) -> bool {
     (tokens.iter().any(|t| HEDGES.contains(&t.as_str()))
-        || HEDGE_PHRASES.iter().any(|p| has_phrase(tokens, p)))
+        || cues::phrases_in(tokens, HEDGE_PHRASES) > 0)
         && !cues::from_to(tokens)
 }
 
