@@ -371,15 +371,60 @@ pub fn run(decode: Decode, bank: &Bank, f: &Fixture, condition: Condition) -> Ou
         speech_over_noise_db: a.audio.speech_over_noise_db,
         warned_noisy: a.audio.noise_warning().is_some(),
         detail: format!(
-            "[{}] words {} (true {words}), answer {:.2} s (true {:.2} s), wpm {:.1} (true {true_wpm:.1})\n{}",
+            "[{}] words {} (true {words}), answer {:.2} s (true {:.2} s), wpm {:.1} (true {true_wpm:.1})\n{}\n{}",
             condition.name(),
             a.timing.words,
             a.timing.answer_s,
             truth["speech_s"].as_f64().unwrap() + stretch_s,
             a.timing.wpm,
-            a.transcript.text
+            a.transcript.text,
+            unit_table(&a.star, &a.transcript.words, &voice),
         ),
     }
+}
+
+/// Every unit of the answer with the classifier's probabilities (S T A R),
+/// which parts the evidence rules allow it to make present, and what the
+/// report made of it: for reading a miss with `--show`.
+fn unit_table(shown: &star::Star, words: &[Word], voice: &vad::VoiceActivity) -> String {
+    let model = match DETECTOR.get() {
+        Some(StarDetector::Model(model)) => Some(model),
+        _ => star::Model::builtin(),
+    };
+    let Some(model) = model else {
+        return String::new();
+    };
+    let spans = rehearse::analysis::timing::speech_spans(voice);
+    let units = star::units::units(words, &spans);
+    let texts: Vec<&str> = units.iter().map(|u| u.text.as_str()).collect();
+    let probabilities = model.probabilities(&texts);
+    let th = model.thresholds();
+    let mut out = format!(
+        "present from S {:.2} T {:.2} A {:.2} R {:.2}; weak from S {:.2} T {:.2} A {:.2} R {:.2}\n",
+        th.present[0],
+        th.present[1],
+        th.present[2],
+        th.present[3],
+        th.weak[0],
+        th.weak[1],
+        th.weak[2],
+        th.weak[3]
+    );
+    for ((unit, p), l) in units.iter().zip(&probabilities).zip(&shown.sentences) {
+        let allowed = star::evidence::allowed(&unit.text);
+        let marks: String = "STAR"
+            .chars()
+            .zip(allowed)
+            .map(|(c, ok)| if ok { c } else { '·' })
+            .collect();
+        let parts: String = l.parts.iter().collect();
+        let weak: String = l.weak.iter().map(|c| c.to_ascii_lowercase()).collect();
+        out.push_str(&format!(
+            "  {:.2} {:.2} {:.2} {:.2} {marks} {parts:>4}{weak:<2} {}\n",
+            p[0], p[1], p[2], p[3], unit.text
+        ));
+    }
+    out
 }
 
 /// How well the sentences detected as one STAR part (`letter`) cover the

@@ -42,6 +42,12 @@ pub(super) fn decide(units: Vec<Unit>, probabilities: &[[f64; 4]], th: &Threshol
         .iter()
         .map(|l| evidence::allowed(&l.unit.text))
         .collect();
+    // A unit that tells a part by its definition ("I promised them an
+    // answer by Friday" for the Task) shows it, however it scores.
+    let vouched: Vec<[bool; 4]> = labelled
+        .iter()
+        .map(|l| evidence::vouched(&l.unit.text))
+        .collect();
     let mut states = [PartState::Missing; 4];
     for (k, (letter, _)) in super::PARTS.iter().enumerate() {
         // The unit that scores highest for the part, among those `admit`ted.
@@ -51,11 +57,14 @@ pub(super) fn decide(units: Vec<Unit>, probabilities: &[[f64; 4]], th: &Threshol
                 .max_by(|&a, &b| probabilities[a][k].total_cmp(&probabilities[b][k]))
         };
         let shows = |i: usize| allowed[i][k];
-        if strongest(&shows).is_some_and(|i| probabilities[i][k] >= th.present[k]) {
+        let vouches = |i: usize| vouched[i][k] && shows(i);
+        if strongest(&shows).is_some_and(|i| probabilities[i][k] >= th.present[k])
+            || (0..labelled.len()).any(vouches)
+        {
             states[k] = PartState::Present;
             let from = th.present[k].min(MORE_EVIDENCE_FROM);
             for (i, (l, p)) in labelled.iter_mut().zip(probabilities).enumerate() {
-                if p[k] >= from && shows(i) {
+                if (p[k] >= from && shows(i)) || vouches(i) {
                     l.parts.push(*letter);
                 }
             }
@@ -176,6 +185,22 @@ mod tests {
         assert_eq!(s.sentences[1].weak, ['R']);
         assert!(s.sentences[1].parts.is_empty());
         assert_eq!(s.letters(), "--A-");
+    }
+
+    #[test]
+    fn a_unit_that_tells_the_task_by_its_definition_makes_it_present() {
+        let units = vec![
+            unit("At a clinic the reminders went out twice.", 0.0),
+            unit("I promised the office manager an answer by Friday.", 2.0),
+        ];
+        let p = [[0.9, 0.0, 0.1, 0.0], [0.1, 0.05, 0.3, 0.0]];
+        let s = decide(units, &p, &thresholds());
+        assert_eq!(s.task.state, PartState::Present);
+        assert_eq!(
+            s.task.evidence,
+            ["I promised the office manager an answer by Friday."]
+        );
+        assert_eq!(s.letters(), "ST--");
     }
 
     #[test]

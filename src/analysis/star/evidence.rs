@@ -1,11 +1,20 @@
-//! What a unit can never be the evidence of, whatever the classifier scores
-//! it: the definitions of the parts, as rules. A hope, a plan or an
-//! expectation is not a Result; a goal nobody says was the speaker's is not
-//! the speaker's Task; a self-description is not a Situation. Such a unit
-//! can still make its part weak (quoted, and asked for again), never
-//! present: telling a candidate a part is there when it is not costs more
-//! than asking for it once more. The word lists are general English, not
-//! phrases from the labelled answers.
+//! The definitions of the parts, as rules on a unit's words, whatever the
+//! classifier scores it.
+//!
+//! What a unit can never be the evidence of: a hope, a plan, an expectation
+//! or a purpose is not a Result; a goal nobody says was the speaker's is not
+//! the speaker's Task; a self-description or a statement of how the speaker
+//! usually works is not a Situation. Such a unit can still make its part
+//! weak (quoted, and asked for again), never present: telling a candidate a
+//! part is there when it is not costs more than asking for it once more.
+//!
+//! What a unit always is: the speaker saying what they were responsible for
+//! ("I promised the clinic an answer by Friday", "my bar was…", "I owned
+//! that job") tells the Task, by its definition, however rarely the
+//! classifier has seen the words.
+//!
+//! The word lists are general English, not phrases from the labelled
+//! answers.
 
 use super::cues;
 
@@ -42,6 +51,12 @@ const HEDGE_PHRASES: &[&str] = &[
     "are planned",
     "planning to",
     "planning on",
+    "idea is",
+    "idea was",
+    "meant to",
+    "designed to",
+    "supposed to",
+    "intended to",
 ];
 
 /// Words that name a goal.
@@ -83,6 +98,62 @@ const EPISODE: &[&str] = &[
     "was", "were", "had", "when", "ago", "last", "once", "day", "night", "morning", "week",
 ];
 
+/// Words that make a statement about how the speaker usually works.
+const HABITS: &[&str] = &[
+    "always",
+    "usually",
+    "generally",
+    "typically",
+    "normally",
+    "tend",
+    "tends",
+    "whenever",
+];
+
+/// Phrases that do the same.
+const HABIT_PHRASES: &[&str] = &[
+    "in my world",
+    "in my experience",
+    "every time",
+    "my default",
+    "my rule",
+    "as a rule",
+];
+
+/// Words ending in "ed" that are not verbs in the past.
+const NOT_PAST: &[&str] = &[
+    "need", "indeed", "speed", "based", "embed", "proceed", "succeed", "exceed", "feed", "seed",
+    "hundred", "shed",
+];
+
+/// How the speaker says a responsibility was theirs (with "I", "me" or
+/// "my" in the unit).
+const OWN_TASK_PHRASES: &[&str] = &[
+    "i promised",
+    "promise i",
+    "my promise",
+    "i had promised",
+    "my bar",
+    "the bar i",
+    "i owned",
+    "i own the",
+    "i was responsible",
+    "my responsibility",
+    "on me to",
+    "fell to me",
+    "up to me",
+    "i committed",
+    "i signed up",
+    "signed up for",
+    "constraint i",
+    "my constraint",
+    "on the hook",
+    "i was accountable",
+    "i was asked to",
+    "i was tasked",
+    "i was in charge",
+];
+
 /// Openers said before the sentence proper.
 const OPENERS: &[&str] = &["so", "well", "okay", "ok", "yeah", "right", "and", "but"];
 
@@ -117,12 +188,47 @@ pub fn is_self_description(tokens: &[String]) -> bool {
     }) && !rest.iter().any(|t| EPISODE.contains(&t.as_str()))
 }
 
+/// "In my experience it rarely does", "I always reproduce it first": how
+/// the speaker usually works, with nothing of one episode in it (no word
+/// of [`EPISODE`], no verb in the past).
+pub fn is_habit(tokens: &[String]) -> bool {
+    (tokens.iter().any(|t| HABITS.contains(&t.as_str()))
+        || cues::phrases_in(tokens, HABIT_PHRASES) > 0)
+        && !tokens.iter().any(|t| EPISODE.contains(&t.as_str()))
+        && !tokens.iter().any(|t| is_past(t))
+}
+
+/// A word that looks like a verb in the past ("shipped", "failed").
+fn is_past(token: &str) -> bool {
+    token.len() >= 5 && token.ends_with("ed") && !NOT_PAST.contains(&token)
+}
+
+/// "I promised the office manager an answer by Friday", "my bar was that no
+/// record leaves unencrypted", "I was the backend owner": a responsibility
+/// the speaker says was theirs.
+pub fn is_own_task(tokens: &[String]) -> bool {
+    if !tokens.iter().any(|t| SPEAKER.contains(&t.as_str())) {
+        return false;
+    }
+    cues::phrases_in(tokens, OWN_TASK_PHRASES) > 0
+        || tokens.windows(2).enumerate().any(|(i, w)| {
+            w[0] == "i" && w[1] == "was" && tokens[i + 2..].iter().take(5).any(|t| t == "owner")
+        })
+}
+
+/// Whether a unit with this text tells each part (Situation, Task, Action,
+/// Result) by the part's definition, whatever the classifier scores it.
+pub fn vouched(text: &str) -> [bool; 4] {
+    let tokens = cues::tokens(text);
+    [false, is_own_task(&tokens), false, false]
+}
+
 /// Whether a unit with this text may be the evidence that makes each part
 /// (Situation, Task, Action, Result) present.
 pub fn allowed(text: &str) -> [bool; 4] {
     let tokens = cues::tokens(text);
     [
-        !is_self_description(&tokens),
+        !is_self_description(&tokens) && !is_habit(&tokens),
         !is_someone_elses_goal(&tokens),
         true,
         !is_hedged(&tokens),
@@ -162,6 +268,48 @@ mod tests {
         assert!(!allowed("I've spent about nine years in healthcare software.")[S]);
         assert!(allowed("I've been at a bank where the ledger job was failing every night.")[S]);
         assert!(allowed("At a grocery chain the nightly job ran past six.")[S]);
+    }
+
+    #[test]
+    fn a_purpose_is_no_result() {
+        assert!(!allowed("The idea is that it keeps that partner from knocking us over.")[R]);
+        assert!(!allowed("It was meant to stop the duplicate orders.")[R]);
+        assert!(allowed("It stopped the duplicate orders for good.")[R]);
+    }
+
+    #[test]
+    fn how_the_speaker_usually_works_is_no_situation() {
+        assert!(!allowed("In my world requirements are always fuzzy.")[S]);
+        assert!(!allowed("I always reproduce a bug before I fix it.")[S]);
+        assert!(!allowed("In my experience it rarely does.")[S]);
+        assert!(allowed("Usually the job ran fine, but one night it stopped at two.")[S]);
+        assert!(allowed("We always deployed on Fridays, and a release broke checkout.")[S]);
+    }
+
+    #[test]
+    fn a_responsibility_the_speaker_owned_is_the_task() {
+        let own = |t: &str| vouched(t)[T];
+        assert!(own(
+            "I promised the office manager an answer by the end of that week."
+        ));
+        assert!(own(
+            "The promise I made to the care managers was that nothing would fail."
+        ));
+        assert!(own(
+            "My bar was that no health data could show up unencrypted."
+        ));
+        assert!(own("I owned that job, so I profiled it."));
+        assert!(own("I was the backend owner for patient records."));
+        assert!(own(
+            "The constraint I had signed up for was that no card number left the vault."
+        ));
+        assert!(!own("The product owner asked me to look at it."));
+        assert!(!own("The team promised the client a fix by Friday."));
+        assert!(!own("I profiled the job and found the slow query."));
+        assert_eq!(
+            vouched("I promised them an answer."),
+            [false, true, false, false]
+        );
     }
 
     #[test]
