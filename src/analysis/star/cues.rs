@@ -361,6 +361,21 @@ pub(super) fn phrases_in(tokens: &[String], phrases: &[&str]) -> usize {
         .count()
 }
 
+/// Whether a unit names a change: a verb of a quantity or a state changing,
+/// a number, a comparative, or a change measured at both ends.
+pub(super) fn names_a_change(tokens: &[String]) -> bool {
+    tokens.iter().any(|t| {
+        CHANGE_VERBS.contains(&t.as_str())
+            || NUMBER_WORDS.contains(&t.as_str())
+            || COMPARATIVES.contains(&t.as_str())
+    }) || from_to(tokens)
+}
+
+/// Whether a word is a verb in the past: "-ed", or irregular ("took").
+pub(super) fn is_past_tense(word: &str) -> bool {
+    IRREGULAR_PAST.contains(&word) || (word.len() > 4 && word.ends_with("ed"))
+}
+
 /// A change measured at both ends: "from six hours to forty minutes".
 pub(super) fn from_to(tokens: &[String]) -> bool {
     tokens.iter().enumerate().any(|(i, t)| {

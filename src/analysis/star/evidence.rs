@@ -1,10 +1,12 @@
 //! The definitions of the parts, as rules on a unit's words, whatever the
 //! classifier scores it.
 //!
-//! What a unit can never be the evidence of: a hope, a plan, an expectation
-//! or a purpose is not a Result; a goal nobody says was the speaker's is not
-//! the speaker's Task; a self-description or a statement of how the speaker
-//! usually works is not a Situation. Such a unit can still make its part
+//! What a unit can never be the evidence of: a hope, a plan, an expectation,
+//! a purpose or the next step of the work is not a Result; a goal nobody
+//! says was the speaker's is not the speaker's Task; someone else's work,
+//! with neither the speaker nor their team in it, is not the speaker's
+//! Action; a self-description or a statement of how the speaker usually
+//! works is not a Situation. Such a unit can still make its part
 //! weak (quoted, and asked for again), never present: telling a candidate a
 //! part is there when it is not costs more than asking for it once more.
 //!
@@ -52,7 +54,6 @@ const HEDGE_PHRASES: &[&str] = &[
     "planning to",
     "planning on",
     "idea is",
-    "idea was",
     "meant to",
     "designed to",
     "supposed to",
@@ -80,6 +81,10 @@ const SELF_DESCRIPTIONS: &[&str] = &[
     "i'm an",
     "i am a",
     "i am an",
+    "i'm someone",
+    "i am someone",
+    "i'm the kind",
+    "i'm the type",
     "i've been",
     "i have been",
     "i've spent",
@@ -114,7 +119,6 @@ const HABITS: &[&str] = &[
 const HABIT_PHRASES: &[&str] = &[
     "in my world",
     "in my experience",
-    "every time",
     "my default",
     "my rule",
     "as a rule",
@@ -124,6 +128,63 @@ const HABIT_PHRASES: &[&str] = &[
 const NOT_PAST: &[&str] = &[
     "need", "indeed", "speed", "based", "embed", "proceed", "succeed", "exceed", "feed", "seed",
     "hundred", "shed",
+];
+
+/// The speaker or a team the speaker is in.
+const FIRST_PERSON: &[&str] = &[
+    "i",
+    "i'm",
+    "i've",
+    "i'll",
+    "me",
+    "my",
+    "myself",
+    "mine",
+    "we",
+    "we're",
+    "we've",
+    "we'll",
+    "our",
+    "us",
+    "ours",
+    "ourselves",
+];
+
+/// Someone else who may have done the work.
+const SOMEONE_ELSE: &[&str] = &[
+    "he",
+    "she",
+    "his",
+    "her",
+    "him",
+    "colleague",
+    "colleagues",
+    "teammate",
+    "teammates",
+    "contractor",
+    "contractors",
+    "manager",
+    "lead",
+    "architect",
+    "consultant",
+    "vendor",
+];
+
+/// How the next step of the work is introduced.
+const NEXT_STEP: &[&str] = &[
+    "finally",
+    "lastly",
+    "then",
+    "afterwards",
+    "after that",
+    "after this",
+    "at the end",
+];
+
+/// Words of an outcome that [`cues::names_a_change`] does not cover.
+const OUTCOME_WORDS: &[&str] = &[
+    "never", "anymore", "no", "longer", "since", "result", "outcome", "thanks", "happy", "praised",
+    "thanked", "won", "passed", "without",
 ];
 
 /// How the speaker says a responsibility was theirs (with "I", "me" or
@@ -198,9 +259,39 @@ pub fn is_habit(tokens: &[String]) -> bool {
         && !tokens.iter().any(|t| is_past(t))
 }
 
-/// A word that looks like a verb in the past ("shipped", "failed").
+/// A word that looks like a verb in the past ("shipped", "took").
 fn is_past(token: &str) -> bool {
-    token.len() >= 5 && token.ends_with("ed") && !NOT_PAST.contains(&token)
+    cues::is_past_tense(token) && !NOT_PAST.contains(&token)
+}
+
+/// "He spent two days with the logs": someone else's work, with neither the
+/// speaker nor the speaker's team in the unit.
+pub fn is_someone_elses_work(tokens: &[String]) -> bool {
+    !tokens.iter().any(|t| FIRST_PERSON.contains(&t.as_str()))
+        && tokens.iter().any(|t| SOMEONE_ELSE.contains(&t.as_str()))
+}
+
+/// "Finally, I documented the procedure and sent it to the board": the next
+/// step of the work, told as the last thing said, with no change and no
+/// outcome in it.
+pub fn is_last_step(tokens: &[String]) -> bool {
+    let start = tokens
+        .iter()
+        .position(|t| !OPENERS.contains(&t.as_str()))
+        .unwrap_or(tokens.len());
+    let rest = &tokens[start..];
+    let steps_on = NEXT_STEP.iter().any(|step| {
+        let step: Vec<&str> = step.split(' ').collect();
+        rest.len() > step.len()
+            && rest.iter().zip(&step).all(|(a, b)| a == b)
+            && rest[step.len()..]
+                .iter()
+                .take(2)
+                .any(|t| t == "i" || t == "we")
+    });
+    steps_on
+        && !cues::names_a_change(tokens)
+        && !tokens.iter().any(|t| OUTCOME_WORDS.contains(&t.as_str()))
 }
 
 /// "I promised the office manager an answer by Friday", "my bar was that no
@@ -230,8 +321,8 @@ pub fn allowed(text: &str) -> [bool; 4] {
     [
         !is_self_description(&tokens) && !is_habit(&tokens),
         !is_someone_elses_goal(&tokens),
-        true,
-        !is_hedged(&tokens),
+        !is_someone_elses_work(&tokens),
+        !is_hedged(&tokens) && !is_last_step(&tokens),
     ]
 }
 
@@ -312,8 +403,24 @@ mod tests {
         );
     }
 
+    const A: usize = 2;
+
     #[test]
-    fn every_unit_may_show_an_action() {
-        assert!(allowed("We hope so.")[2]);
+    fn a_colleagues_work_is_no_action_of_the_speakers() {
+        assert!(!allowed("He spent two days with the logs and found the clock drift.")[A]);
+        assert!(allowed("My colleague and I rewrote the lock.")[A]);
+        assert!(!allowed("The contractor wrote the charts.")[A]);
+        assert!(allowed("We paired, and I wrote the migration.")[A]);
+        assert!(allowed("Then failed sends went to a dead letter queue.")[A]);
+        assert!(allowed("We hope so.")[A]);
+    }
+
+    #[test]
+    fn the_next_step_is_no_result() {
+        assert!(!allowed("Finally, I documented the procedure and sent it to the board.")[R]);
+        assert!(!allowed("After that, I handed the incident to the next shift.")[R]);
+        assert!(allowed("Finally, we cut the bill by a third.")[R]);
+        assert!(allowed("After that, we never had a double booking again.")[R]);
+        assert!(allowed("In the end the architect changed his mind.")[R]);
     }
 }
