@@ -44,26 +44,29 @@ pub fn built_in_pair(output: Option<&str>, input: Option<&str>) -> Option<(Strin
     use cpal::traits::HostTrait;
     without_stderr(|| {
         let host = cpal::default_host();
+        // Every device is listed only for a name asked for: listing them
+        // opens each ALSA device, which takes the CPU the voice needs to
+        // load while the session starts.
         let pick = |wanted: Option<&str>,
-                    devices: Option<Vec<cpal::Device>>,
-                    default: Option<cpal::Device>| {
+                    devices: &dyn Fn() -> Option<Vec<cpal::Device>>,
+                    default: &dyn Fn() -> Option<cpal::Device>| {
             match wanted {
-                Some(w) => devices?
+                Some(w) => devices()?
                     .into_iter()
                     .map(|d| device::device_name(&d))
                     .find(|n| n.to_lowercase().contains(&w.to_lowercase())),
-                None => default.map(|d| device::device_name(&d)),
+                None => default().map(|d| device::device_name(&d)),
             }
         };
         let out = pick(
             output,
-            host.output_devices().ok().map(Iterator::collect),
-            host.default_output_device(),
+            &|| host.output_devices().ok().map(Iterator::collect),
+            &|| host.default_output_device(),
         )?;
         let inp = pick(
             input,
-            host.input_devices().ok().map(Iterator::collect),
-            host.default_input_device(),
+            &|| host.input_devices().ok().map(Iterator::collect),
+            &|| host.default_input_device(),
         )?;
         (looks_built_in(&out) && looks_built_in(&inp)).then_some((out, inp))
     })

@@ -110,6 +110,7 @@ fn run_session(
             live.voice.as_deref(),
             live.rate,
             Some(data.join(rehearse::history::CLIP_CACHE)),
+            questions.first().map(|q| q.text.as_str()),
         )
     };
     if let Some(target) = live.target {

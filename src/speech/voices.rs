@@ -130,7 +130,11 @@ pub fn neural_model(choice: &Choice) -> Option<PathBuf> {
     }
 }
 
-fn open_neural(model: &Path, rate_wpm: Option<u32>) -> Result<Box<dyn Speaker>, SpeechError> {
+fn open_neural(
+    model: &Path,
+    rate_wpm: Option<u32>,
+    first: Option<&str>,
+) -> Result<Box<dyn Speaker>, SpeechError> {
     let runtime = runtime_library().ok_or_else(|| SpeechError::Runtime {
         detail: format!(
             "no libonnxruntime in {}",
@@ -141,7 +145,9 @@ fn open_neural(model: &Path, rate_wpm: Option<u32>) -> Result<Box<dyn Speaker>, 
                 .join(", ")
         ),
     })?;
-    Ok(Box::new(PiperSpeaker::open(model, &runtime, rate_wpm)?))
+    Ok(Box::new(PiperSpeaker::open_expecting(
+        model, &runtime, rate_wpm, first,
+    )?))
 }
 
 fn open_system(
@@ -156,24 +162,36 @@ fn open_system(
 
 /// Opens the voice asked for, and fails if it cannot speak (`voices --try`).
 pub fn open(choice: &Choice, rate_wpm: Option<u32>) -> Result<Box<dyn Speaker>, SpeechError> {
+    open_expecting(choice, rate_wpm, None)
+}
+
+/// [`open`], told the text the voice will say first (a natural voice
+/// prepares it while it loads).
+fn open_expecting(
+    choice: &Choice,
+    rate_wpm: Option<u32>,
+    first: Option<&str>,
+) -> Result<Box<dyn Speaker>, SpeechError> {
     match choice {
         Choice::Default => match neural_voices().first() {
-            Some(model) if runtime_library().is_some() => open_neural(model, rate_wpm),
+            Some(model) if runtime_library().is_some() => open_neural(model, rate_wpm, first),
             _ => open_system(None, rate_wpm),
         },
-        Choice::Neural(name) => open_neural(&neural_named(name)?, rate_wpm),
-        Choice::NeuralFile(path) => open_neural(path, rate_wpm),
+        Choice::Neural(name) => open_neural(&neural_named(name)?, rate_wpm, first),
+        Choice::NeuralFile(path) => open_neural(path, rate_wpm, first),
         Choice::System(voice) => open_system(voice.clone(), rate_wpm),
     }
 }
 
-/// Opens the voice asked for; a natural voice that cannot speak gives way to
-/// the system engine, and the second value says so in one line.
+/// Opens the voice asked for, told the text it will say `first` (if known);
+/// a natural voice that cannot speak gives way to the system engine, and the
+/// second value says so in one line.
 pub fn open_or_fall_back(
     choice: &Choice,
     rate_wpm: Option<u32>,
+    first: Option<&str>,
 ) -> (Result<Box<dyn Speaker>, SpeechError>, Option<String>) {
-    match open(choice, rate_wpm) {
+    match open_expecting(choice, rate_wpm, first) {
         Err(e) if !matches!(choice, Choice::System(_)) => {
             let fallback = open_system(None, rate_wpm);
             let notice = match &fallback {

@@ -40,18 +40,28 @@ impl Interviewer {
 
     /// Starts opening the voice `spec` (`--voice`) at `rate_wpm`; clips are
     /// kept in `cache_dir` when it is given and the voice is a natural one.
+    /// `first` is the prompt that will be said first: unless its clip was
+    /// kept, the voice prepares it while it opens.
     pub fn open(
         spec: Option<&str>,
         rate_wpm: Option<u32>,
         cache_dir: Option<PathBuf>,
+        first: Option<&str>,
     ) -> Interviewer {
         let choice = voices::parse(spec);
         let cache = cache_dir.and_then(|dir| ClipCache::for_choice(&dir, &choice, rate_wpm));
+        let first = first
+            .filter(|text| !cache.as_ref().is_some_and(|c| c.contains(text)))
+            .map(str::to_string);
         // A thread of its own, so the voice can start opening before the
         // session (and its async runtime) is set up.
         let (opened, opening) = tokio::sync::oneshot::channel();
         std::thread::spawn(move || {
-            let _ = opened.send(voices::open_or_fall_back(&choice, rate_wpm));
+            let _ = opened.send(voices::open_or_fall_back(
+                &choice,
+                rate_wpm,
+                first.as_deref(),
+            ));
         });
         Interviewer {
             opening: Some(opening),
