@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use crate::audio::{self, Clip};
 
 pub mod cache;
+pub mod phrasing;
 pub mod piper;
 pub mod system;
 pub mod voices;
