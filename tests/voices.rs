@@ -2,7 +2,9 @@
 //! lists the natural voice and espeak-ng, `--try ... --out` writes what a
 //! voice says, and a bad voice (a missing or truncated model, a config that
 //! does not fit it, no ONNX Runtime) is a short error and never a panic;
-//! `voices prepare` keeps a clip of every question of a bank, once.
+//! `voices prepare` keeps a clip of every question of a bank, once, and the
+//! voice's copy in ONNX Runtime's format, which opens sooner and says the
+//! same (a broken copy is passed over).
 //! Needs `scripts/fetch-voice` (run by `scripts/setup`); in the fast tier.
 
 mod common;
@@ -203,4 +205,88 @@ fn prepare_keeps_one_private_clip_per_question_once() {
     let missing = data.path().join("en_US-gone-medium.onnx");
     let out = voices(&["prepare", "--voice", missing.to_str().unwrap()], &[]);
     assert_short_failure(&out, "is missing");
+}
+
+#[test]
+fn a_kept_copy_in_onnx_runtimes_format_speaks_and_a_broken_one_is_passed_over() {
+    let voice = joe();
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("en_US-joe-medium.onnx");
+    std::os::unix::fs::symlink(&voice, &model).unwrap();
+    std::fs::copy(
+        voice.with_extension("onnx.json"),
+        dir.path().join("en_US-joe-medium.onnx.json"),
+    )
+    .unwrap();
+    let copy = dir.path().join("en_US-joe-medium.onnx.ort");
+    let said = |name: &str| -> f64 {
+        let wav = dir.path().join(name);
+        let out = voices(
+            &[
+                "--try",
+                model.to_str().unwrap(),
+                "--out",
+                wav.to_str().unwrap(),
+            ],
+            &[],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let reader = hound::WavReader::open(&wav).unwrap();
+        reader.duration() as f64 / f64::from(reader.spec().sample_rate)
+    };
+    let from_model = said("model.wav");
+    // A copy newer than the model that is not one: the model speaks instead.
+    std::fs::write(&copy, b"not a model").unwrap();
+    let past_broken = said("broken.wav");
+    assert!(
+        (past_broken / from_model - 1.0).abs() < 0.2,
+        "{past_broken} against {from_model}"
+    );
+    // `voices prepare` writes it anew, and the voice speaks from it.
+    let data = tempfile::tempdir().unwrap();
+    let out = rehearse()
+        .current_dir(root())
+        .args(["--data-dir", data.path().to_str().unwrap()])
+        .args([
+            "--bank",
+            root()
+                .join("questions/system-design.toml")
+                .to_str()
+                .unwrap(),
+        ])
+        .args(["voices", "prepare", "--voice", model.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let written = std::fs::metadata(&copy).unwrap().len();
+    assert!(written > 1_000_000, "the copy is {written} bytes");
+    let from_copy = said("copy.wav");
+    assert!(
+        (from_copy / from_model - 1.0).abs() < 0.2,
+        "{from_copy} against {from_model}"
+    );
+    // It is the copy that speaks: with the model cut short (and the copy
+    // still the newer), the voice speaks all the same.
+    let bytes = std::fs::read(&voice).unwrap();
+    std::fs::remove_file(&model).unwrap();
+    std::fs::write(&model, &bytes[..bytes.len() / 3]).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&copy)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(60))
+        .unwrap();
+    let copy_alone = said("alone.wav");
+    assert!(
+        (copy_alone / from_model - 1.0).abs() < 0.2,
+        "{copy_alone} against {from_model}"
+    );
 }

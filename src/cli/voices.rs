@@ -143,6 +143,12 @@ fn prepare(
     let bank = super::load_bank(bank)?;
     let data = super::data_dir(data_dir)?;
     let choice = voices::parse(voice);
+    // A voice that cannot be copied still speaks, only a little later.
+    match voices::keep_fast_copy(&choice) {
+        Ok(Some(copy)) => out.note(format!("kept a copy that opens sooner: {}", copy.display())),
+        Ok(None) => {}
+        Err(e) => out.note(format!("{e}; the voice will open a little later")),
+    }
     let Some(cache) = ClipCache::for_choice(&data.join(CLIP_CACHE), &choice, rate) else {
         if !matches!(choice, voices::Choice::System(_)) {
             // Say why the natural voice is not there (missing file, no runtime).

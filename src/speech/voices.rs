@@ -11,7 +11,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::piper::{PiperSpeaker, voice_name};
+use super::piper::{self, PiperSpeaker, voice_name};
 use super::system::SystemSpeaker;
 use super::{Speaker, SpeechError, Voice};
 
@@ -158,6 +158,20 @@ fn open_system(
         name: voice,
         rate_wpm,
     })?))
+}
+
+/// Keeps the chosen natural voice's copy in ONNX Runtime's own format beside
+/// it, so that it opens sooner (`voices prepare`); None for a system engine.
+/// The copy is written anew each time (half a second), so one that went bad
+/// is mended.
+pub fn keep_fast_copy(choice: &Choice) -> Result<Option<PathBuf>, SpeechError> {
+    let Some(model) = neural_model(choice) else {
+        return Ok(None);
+    };
+    let runtime = runtime_library().ok_or_else(|| SpeechError::Runtime {
+        detail: "no libonnxruntime found".to_string(),
+    })?;
+    piper::keep_ort_copy(&model, &runtime).map(Some)
 }
 
 /// Opens the voice asked for, and fails if it cannot speak (`voices --try`).
