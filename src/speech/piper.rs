@@ -186,13 +186,14 @@ impl PiperSpeaker {
             .iter()
             .find_map(|p| on_path(p))
             .ok_or(SpeechError::NoEngine)?;
-        let phonemizing = first.map(|text| {
+        let foreseeing = first.map(|text| {
             let text = with_early_break(text);
             let child = espeak_command(&espeak, &config.espeak.voice, &text)
                 .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn();
-            (text, child)
+                .stderr(Stdio::null())
+                .spawn()
+                .ok();
+            Foreseeing { text, child }
         });
         let environment = runtime(runtime_library)?;
         tracing::debug!("voice: runtime open");
@@ -251,13 +252,10 @@ impl PiperSpeaker {
             .run(&speaker.highest_id_probe())
             .map_err(|e| bad_config(format!("it does not fit {}: {e}", model.display())))?;
         tracing::debug!("voice: checked");
-        if let Some((text, Ok(child))) = phonemizing
-            && let Ok(out) = child.wait_with_output()
-            && out.status.success()
+        if let Some(phonemes) = foreseeing.and_then(Foreseeing::finish)
             && let Ok(mut foreseen) = speaker.foreseen.lock()
         {
-            let sentences = sentences_from_ipa(&String::from_utf8_lossy(&out.stdout), &text);
-            *foreseen = Some((text, sentences));
+            *foreseen = Some(phonemes);
         }
         Ok(speaker)
     }
@@ -409,6 +407,35 @@ impl PiperSpeaker {
         let mut samples = vec![0.0; (piece.gap_before_s * f64::from(rate)) as usize];
         samples.extend(spoken.samples);
         Ok(Clip { samples, rate })
+    }
+}
+
+/// espeak-ng phonemizing the first text while the model loads. If the voice
+/// fails to open, dropping it stops and reaps the process, so none is left
+/// behind for the rest of the session.
+struct Foreseeing {
+    text: String,
+    child: Option<std::process::Child>,
+}
+
+impl Foreseeing {
+    /// The text and its phonemes, once espeak-ng has finished.
+    fn finish(mut self) -> Option<(String, Vec<Vec<String>>)> {
+        let out = self.child.take()?.wait_with_output().ok()?;
+        let text = std::mem::take(&mut self.text);
+        out.status.success().then(|| {
+            let sentences = sentences_from_ipa(&String::from_utf8_lossy(&out.stdout), &text);
+            (text, sentences)
+        })
+    }
+}
+
+impl Drop for Foreseeing {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 
