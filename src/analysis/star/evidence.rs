@@ -238,15 +238,27 @@ pub fn is_someone_elses_goal(tokens: &[String]) -> bool {
 /// "I'm a backend engineer", "I've spent nine years in…": who the speaker
 /// is, with nothing of one episode in it.
 pub fn is_self_description(tokens: &[String]) -> bool {
+    let rest = after_openers(tokens);
+    SELF_DESCRIPTIONS
+        .iter()
+        .any(|p| after_phrase(rest, p).is_some())
+        && !rest.iter().any(|t| EPISODE.contains(&t.as_str()))
+}
+
+/// The unit from its first word that is not an opener ("so", "well"…).
+fn after_openers(tokens: &[String]) -> &[String] {
     let start = tokens
         .iter()
         .position(|t| !OPENERS.contains(&t.as_str()))
         .unwrap_or(tokens.len());
-    let rest = &tokens[start..];
-    SELF_DESCRIPTIONS.iter().any(|p| {
-        let p: Vec<&str> = p.split(' ').collect();
-        rest.len() >= p.len() && rest.iter().zip(&p).all(|(a, b)| a == b)
-    }) && !rest.iter().any(|t| EPISODE.contains(&t.as_str()))
+    &tokens[start..]
+}
+
+/// What follows `phrase` when `tokens` open with it.
+fn after_phrase<'t>(tokens: &'t [String], phrase: &str) -> Option<&'t [String]> {
+    let words: Vec<&str> = phrase.split(' ').collect();
+    (tokens.len() >= words.len() && tokens.iter().zip(&words).all(|(a, b)| a == b))
+        .then(|| &tokens[words.len()..])
 }
 
 /// "In my experience it rarely does", "I always reproduce it first": how
@@ -275,19 +287,10 @@ pub fn is_someone_elses_work(tokens: &[String]) -> bool {
 /// step of the work, told as the last thing said, with no change and no
 /// outcome in it.
 pub fn is_last_step(tokens: &[String]) -> bool {
-    let start = tokens
-        .iter()
-        .position(|t| !OPENERS.contains(&t.as_str()))
-        .unwrap_or(tokens.len());
-    let rest = &tokens[start..];
+    let rest = after_openers(tokens);
     let steps_on = NEXT_STEP.iter().any(|step| {
-        let step: Vec<&str> = step.split(' ').collect();
-        rest.len() > step.len()
-            && rest.iter().zip(&step).all(|(a, b)| a == b)
-            && rest[step.len()..]
-                .iter()
-                .take(2)
-                .any(|t| t == "i" || t == "we")
+        after_phrase(rest, step)
+            .is_some_and(|next| next.iter().take(2).any(|t| t == "i" || t == "we"))
     });
     steps_on
         && !cues::names_a_change(tokens)
